@@ -21,6 +21,7 @@ class Operation:
     service: str  # botocore name: "mgh" or "migrationhub-config"
     name: str  # "NotifyMigrationTaskState"
     model: OperationModel
+    errors: frozenset[str]  # the error codes the model lists for it
 
 
 @cache
@@ -36,5 +37,7 @@ def operations_by_target() -> dict[str, Operation]:
         model = service_model(service)
         prefix = model.metadata["targetPrefix"]
         for name in model.operation_names:
-            table[f"{prefix}.{name}"] = Operation(service, name, model.operation_model(name))
+            op = model.operation_model(name)
+            errors = frozenset(shape.name for shape in op.error_shapes)
+            table[f"{prefix}.{name}"] = Operation(service, name, op, errors)
     return table

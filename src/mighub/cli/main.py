@@ -1,0 +1,52 @@
+"""The ``mighub`` command: ``serve`` and the hub's own commands, and the
+aws-compatible ``mgh`` / ``migrationhub-config`` commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from . import db, serve
+
+# argv whose first word is one of these goes to the aws-compatible layer.
+AWS_SERVICES = frozenset({"mgh", "migrationhub-config"})
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="mighub",
+        description="A self-hostable AWS Migration Hub. `mighub serve` runs the hub; "
+        "`mighub mgh ...` and `mighub migrationhub-config ...` take the aws CLI's commands.",
+    )
+    parser.add_argument("--version", action="version", version=f"mighub {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    serve.add_parser(subparsers)
+    db.add_parser(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    first_word = next((word for word in argv if not word.startswith("-")), None)
+    if first_word in AWS_SERVICES or first_word == "help":
+        try:
+            from . import aws
+        except ImportError:
+            print("mighub: the aws-compatible commands are not available in this build", file=sys.stderr)
+            return 255
+        return aws.main(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""``mighub serve``: run the hub."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from ..models import service_model
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7676
+DEFAULT_HOME_REGION = "us-east-1"
+DATABASE_FILE = "mighub.sqlite3"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("MIGHUB_DATA_DIR") or platformdirs.user_data_dir("mighub"))
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "serve",
+        help="run the hub: the AWS Migration Hub API on one HTTP endpoint",
+        description="Run the hub: the AWS Migration Hub API (mgh and migrationhub-config) on one "
+        "HTTP endpoint, storing everything in SQLite under the data directory unless --database "
+        "names another database.",
+    )
+    parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="directory holding the SQLite database (default: $MIGHUB_DATA_DIR, else the per-user "
+        f"data directory, here {default_data_dir()})",
+    )
+    parser.add_argument(
+        "--database",
+        default=os.environ.get("MIGHUB_DATABASE_URL"),
+        metavar="URL",
+        help="SQLAlchemy database URL (default: $MIGHUB_DATABASE_URL, else "
+        f"sqlite:///DATA_DIR/{DATABASE_FILE})",
+    )
+    parser.add_argument(
+        "--home-region",
+        default=DEFAULT_HOME_REGION,
+        metavar="REGION|none",
+        help=f"home region given to every account that has none (default {DEFAULT_HOME_REGION}); "
+        "'none' keeps AWS's behaviour: calls fail with HomeRegionNotSetException until "
+        "CreateHomeRegionControl",
+    )
+    parser.add_argument(
+        "--max-body-size",
+        type=int,
+        default=1024 * 1024,
+        metavar="BYTES",
+        help="refuse request bodies larger than this (default 1048576)",
+    )
+    parser.add_argument(
+        "--insecure",
+        action="store_true",
+        help="allow listening on a non-loopback address without authentication",
+    )
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    parser.set_defaults(handler=run)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    if not _is_loopback(args.host) and not args.insecure:
+        print(
+            f"mighub: refusing to listen on {args.host}: it is not a loopback address and this hub "
+            "has no authentication configured, so anyone who can reach it could read and change "
+            "every migration. Listen on 127.0.0.1, or pass --insecure if the network is trusted.",
+            file=sys.stderr,
+        )
+        return 2
+    home_region = None if args.home_region.lower() == "none" else args.home_region
+    if home_region is not None:
+        pattern = service_model("migrationhub-config").shape_for("HomeRegion").metadata["pattern"]
+        if not re.fullmatch(pattern, home_region):
+            print(f"mighub: --home-region {home_region!r} is not a region name like us-east-1", file=sys.stderr)
+            return 2
+
+    data_dir = (args.data_dir or default_data_dir()).expanduser().resolve()
+    url = args.database or f"sqlite:///{data_dir / DATABASE_FILE}"
+
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import uvicorn
+
+    from ..server.app import App
+    from ..server.hub import Hub, HubSettings
+    from ..store.engine import Store
+    from ..store.migrate import SchemaError
+
+    try:
+        store = Store(url)
+    except SchemaError as exc:
+        print(f"mighub: cannot use {url}: {exc}", file=sys.stderr)
+        return 2
+    try:
+        sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((args.host, args.port))
+        sock.listen(1024)
+    except OSError as exc:
+        store.close()
+        print(f"mighub: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    endpoint = f"http://{host}:{port}"
+
+    hub = Hub(store, HubSettings(preset_home_region=home_region))
+    app = App(hub, max_body_size=args.max_body_size)
+    config = uvicorn.Config(
+        app,
+        log_level=args.log_level,
+        access_log=False,
+        http="httptools",
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        lifespan="on",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+
+    where = url if args.database else f"{data_dir / DATABASE_FILE} (SQLite)"
+    region = home_region or "none (set one with CreateHomeRegionControl)"
+    print(
+        f"mighub {_version()} serving the AWS Migration Hub API at {endpoint}\n"
+        f"  data:        {where}\n"
+        f"  home region: {region}\n"
+        f"\n"
+        f"Point the aws CLI and boto3 at it (any credentials do in development mode):\n"
+        f"  export AWS_ENDPOINT_URL={endpoint}\n"
+        f"  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={home_region or 'us-east-1'}\n"
+        f"then, for example:\n"
+        f"  aws mgh list-progress-update-streams\n"
+        f"  python -c \"import boto3; print(boto3.client('mgh').list_progress_update_streams())\"\n"
+        f"Health: {endpoint}/_mighub/health    Tasks and stale flags: {endpoint}/_mighub/api/tasks\n"
+        f"Press Ctrl-C to stop.",
+        flush=True,
+    )
+    try:
+        server.run(sockets=[sock])
+    finally:
+        store.close()
+    print("mighub: stopped", flush=True)
+    return 0
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__

@@ -1,0 +1,136 @@
+"""The ``migrationhub-config`` service: home-region controls.
+
+An account has at most one home region, as on AWS ("after your home Region is
+set, it can only be changed by contacting AWS Support"): creating the same
+control again returns it, asking for another region is refused until the
+control is deleted.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from typing import Any
+
+from ..clock import from_us, now_us
+from ..context import RequestContext
+from ..errors import InvalidInputException
+from ..store.transaction import Transaction
+from . import pagination
+from .base import Provider
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_control_id() -> str:
+    return "hrc-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(12))
+
+
+def add_control(tx: Transaction, account_id: str, home_region: str) -> dict[str, Any]:
+    """Record a home-region control for the account and return its description."""
+    control = {
+        "control_id": new_control_id(),
+        "account_id": account_id,
+        "home_region": home_region,
+        "target_type": "ACCOUNT",
+        "target_id": account_id,
+        "requested_us": now_us(),
+    }
+    tx.insert_home_region_control(**control)
+    return _describe(control)
+
+
+def _describe(row: Any) -> dict[str, Any]:
+    get = row.get if isinstance(row, dict) else row._mapping.get
+    target: dict[str, Any] = {"Type": get("target_type")}
+    if get("target_id"):
+        target["Id"] = get("target_id")
+    return {
+        "ControlId": get("control_id"),
+        "HomeRegion": get("home_region"),
+        "Target": target,
+        "RequestedTime": from_us(get("requested_us")),
+    }
+
+
+class HomeRegionProvider(Provider):
+    async def create_home_region_control(
+        self,
+        ctx: RequestContext,
+        home_region: str,
+        target: dict[str, Any],
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        target_id = target.get("Id", ctx.account_id)
+        if target_id != ctx.account_id:
+            raise InvalidInputException(
+                f"Target.Id {target_id} is not the caller's account {ctx.account_id}"
+            )
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            existing = tx.list_home_region_controls(
+                ctx.account_id,
+                control_id=None,
+                home_region=None,
+                target_type=None,
+                target_id=None,
+                after=None,
+                limit=1,
+            )
+            if existing:
+                current = existing[0]
+                if current.home_region == home_region:
+                    return {"HomeRegionControl": _describe(current)}
+                raise InvalidInputException(
+                    f"The home region of account {ctx.account_id} is already {current.home_region} "
+                    f"(control {current.control_id}); delete that control to choose another"
+                )
+            return {"HomeRegionControl": add_control(tx, ctx.account_id, home_region)}
+
+        return await self.store.awrite(work)
+
+    async def delete_home_region_control(self, ctx: RequestContext, control_id: str) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            if not tx.delete_home_region_control(ctx.account_id, control_id):
+                raise InvalidInputException(f"Home region control {control_id} does not exist")
+            return {}
+
+        return await self.store.awrite(work)
+
+    async def describe_home_region_controls(
+        self,
+        ctx: RequestContext,
+        control_id: str | None = None,
+        home_region: str | None = None,
+        target: dict[str, Any] | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> dict[str, Any]:
+        limit = max_results or 100
+        scope = "DescribeHomeRegionControls"
+        after = pagination.decode(next_token, scope, 1)
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            rows = tx.list_home_region_controls(
+                ctx.account_id,
+                control_id=control_id,
+                home_region=home_region,
+                target_type=target.get("Type") if target else None,
+                target_id=target.get("Id") if target else None,
+                after=after[0] if after else None,
+                limit=limit + 1,
+            )
+            rows, token = pagination.page(rows, limit, scope, lambda r: [r.control_id])
+            out: dict[str, Any] = {"HomeRegionControls": [_describe(r) for r in rows]}
+            if token:
+                out["NextToken"] = token
+            return out
+
+        return await self.store.aread(work)
+
+    async def get_home_region(self, ctx: RequestContext) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            home = tx.home_region(ctx.account_id)
+            return {"HomeRegion": home} if home else {}
+
+        return await self.store.aread(work)

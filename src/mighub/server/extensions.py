@@ -1,0 +1,111 @@
+"""The hub's own HTTP API under ``/_mighub/``: what AWS lacks, kept apart from it.
+
+- ``GET /_mighub/health``: 200 when the store answers, 503 when it does not.
+- ``GET /_mighub/api/tasks``: tasks with their stale flag and deadline; filters
+  ``stream``, ``status``, ``stale=true|false``; ``max_results`` and
+  ``next_token`` page through them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import parse_qs
+
+import orjson
+
+from .. import __version__
+from ..clock import now_us
+from ..context import DEV_ACCOUNT
+from ..errors import InvalidInputException, ServiceError
+from ..provider import pagination
+from ..store.transaction import Transaction
+
+STATUSES = ("NOT_STARTED", "IN_PROGRESS", "FAILED", "COMPLETED")
+
+
+async def handle(hub: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
+    path = scope["path"].rstrip("/")
+    try:
+        if scope["method"] not in ("GET", "HEAD"):
+            await _json(send, 405, {"error": "MethodNotAllowed", "message": "Use GET"})
+        elif path == "/_mighub/health":
+            ok = await asyncio.get_running_loop().run_in_executor(None, hub.store.ping)
+            await _json(send, 200 if ok else 503, {
+                "status": "ok" if ok else "unavailable",
+                "database": hub.store.dialect,
+                "version": __version__,
+            })
+        elif path == "/_mighub/api/tasks":
+            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            await _json(send, 200, await list_tasks(hub, query))
+        else:
+            await _json(send, 404, {"error": "NotFound", "message": f"No such path: {scope['path']}"})
+    except ServiceError as error:
+        await _json(send, error.status, {"error": error.code, "message": error.message})
+
+
+def _one(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[-1] if values else None
+
+
+async def list_tasks(hub: Any, query: dict[str, list[str]]) -> dict[str, Any]:
+    stream = _one(query, "stream")
+    status = _one(query, "status")
+    if status is not None and status not in STATUSES:
+        raise InvalidInputException(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    stale_text = _one(query, "stale")
+    if stale_text not in (None, "true", "false"):
+        raise InvalidInputException(f"stale must be true or false, not {stale_text!r}")
+    limit_text = _one(query, "max_results") or "100"
+    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
+        raise InvalidInputException(f"max_results must be an integer from 1 to 1000, not {limit_text!r}")
+    limit = int(limit_text)
+    scope = f"tasks/{stream}/{status}/{stale_text}"
+    after = pagination.decode(_one(query, "next_token"), scope, 2)
+    now = now_us()
+
+    def work(tx: Transaction) -> list[Any]:
+        return list(
+            tx.find_tasks(
+                DEV_ACCOUNT,
+                stream_name=stream,
+                status=status,
+                stale_before_us=now if stale_text == "true" else None,
+                fresh_at_us=now if stale_text == "false" else None,
+                after=after,  # type: ignore[arg-type]
+                limit=limit + 1,
+            )
+        )
+
+    rows = await hub.store.aread(work)
+    rows, token = pagination.page(rows, limit, scope, lambda r: [r.stream_name, r.name])
+    out: dict[str, Any] = {"Tasks": [_task_row(r, now) for r in rows]}
+    if token:
+        out["NextToken"] = token
+    return out
+
+
+def _task_row(row: Any, now: int) -> dict[str, Any]:
+    return {
+        "ProgressUpdateStream": row.stream_name,
+        "MigrationTaskName": row.name,
+        "Status": row.status,
+        "StatusDetail": row.status_detail,
+        "ProgressPercent": row.progress_percent,
+        "UpdateDateTime": row.update_us / 1e6 if row.update_us is not None else None,
+        "NextUpdateSeconds": row.next_update_seconds,
+        "StaleAt": row.stale_at_us / 1e6 if row.stale_at_us is not None else None,
+        "Stale": row.stale_at_us is not None and row.stale_at_us < now,
+    }
+
+
+async def _json(send: Any, status: int, payload: Any) -> None:
+    body = orjson.dumps(payload)
+    await send({
+        "type": "http.response.start",
+        "status": status,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    })
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,123 @@
+"""The hub: providers over one store, and the protocol-free call path.
+
+``Hub.call`` is everything that happens to a request after the wire: validate
+against the model, answer dry runs, make sure the caller's account exists, and
+dispatch to the provider method named after the operation. It knows nothing of
+HTTP, so it also serves in-process callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from botocore import xform_name
+
+from ..clock import now_us
+from ..context import RequestContext
+from ..errors import DryRunOperation, UnknownOperationException
+from ..models import Operation
+from ..protocol.validation import validate_input
+from ..provider.base import Provider
+from ..provider.home_region import HomeRegionProvider, add_control
+from ..provider.migration_hub import MigrationHubProvider
+from ..store.engine import Store
+from ..store.transaction import Transaction
+
+log = logging.getLogger(__name__)
+
+# Units of work are small so that a deletion never holds the writer for long.
+DELETE_BATCH = 500
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    # The home region given to each account that has never had one; None is
+    # AWS's own behaviour (HomeRegionNotSetException until one is created).
+    preset_home_region: str | None = "us-east-1"
+
+
+@cache
+def _argument_names(operation: Operation) -> dict[str, str]:
+    shape = operation.model.input_shape
+    return {name: xform_name(name) for name in shape.members} if shape else {}
+
+
+class Hub:
+    def __init__(self, store: Store, settings: HubSettings | None = None) -> None:
+        self.store = store
+        self.settings = settings or HubSettings()
+        self.mgh = MigrationHubProvider(store, on_stream_deleting=self._wake_deleter)
+        self.config = HomeRegionProvider(store)
+        self._providers: dict[str, Provider] = {"mgh": self.mgh, "migrationhub-config": self.config}
+        self._known_accounts: set[str] = set()
+        self._deleter_wakeup: asyncio.Event | None = None
+
+    async def call(self, ctx: RequestContext, body: Any) -> dict[str, Any]:
+        operation = ctx.operation
+        params = validate_input(operation.model.input_shape, body)
+        if params.get("DryRun"):
+            # Every caller is allowed everything until access control says otherwise.
+            raise DryRunOperation()
+        await self._ensure_account(ctx.account_id)
+        method: Callable[..., Awaitable[dict[str, Any]]] | None = getattr(
+            self._providers[operation.service], xform_name(operation.name), None
+        )
+        if method is None:
+            raise UnknownOperationException(f"{operation.name} is not implemented by this hub yet")
+        names = _argument_names(operation)
+        return await method(ctx, **{names[key]: value for key, value in params.items()})
+
+    # -- accounts ----------------------------------------------------------------
+
+    async def _ensure_account(self, account_id: str) -> None:
+        """Create the account on first sight, with the preset home region."""
+        if account_id in self._known_accounts:
+            return
+        preset = self.settings.preset_home_region
+
+        def work(tx: Transaction) -> None:
+            if tx.account_exists(account_id):
+                return
+            tx.create_account(account_id, now_us())
+            if preset is not None:
+                add_control(tx, account_id, preset)
+
+        await self.store.awrite(work)
+        self._known_accounts.add(account_id)
+
+    # -- background deletion of streams ---------------------------------------
+
+    def _wake_deleter(self) -> None:
+        if self._deleter_wakeup is not None:
+            self._deleter_wakeup.set()
+
+    async def run_deleter(self, poll_seconds: float = 5.0) -> None:
+        """Delete streams marked for deletion, in bounded batches, forever."""
+        self._deleter_wakeup = asyncio.Event()
+        while True:
+            try:
+                while await self.store.awrite(self._delete_some):
+                    await asyncio.sleep(0)  # let requests in between batches
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be away; try again later
+                log.warning("stream deletion paused: %s", exc)
+            try:
+                await asyncio.wait_for(self._deleter_wakeup.wait(), poll_seconds)
+            except TimeoutError:
+                pass
+            self._deleter_wakeup.clear()
+
+    @staticmethod
+    def _delete_some(tx: Transaction) -> bool:
+        """One batch of deletion; True while more remains."""
+        pending = tx.deleting_streams(1)
+        if not pending:
+            return False
+        tx.delete_stream_batch(pending[0], DELETE_BATCH)
+        return True

@@ -1,0 +1,216 @@
+"""The store: one writer with group commit, a pool of readers.
+
+Every write is a *unit of work*: a function that receives a ``Transaction`` and
+does its checks and changes there, so a rule such as "the task must exist" is
+decided inside the same transaction that changes it. Units of work queue up for
+one writer thread, which runs whatever has queued in one database transaction,
+each unit inside its own savepoint (a unit that raises is rolled back alone),
+commits once, and only then answers every caller. One commit (one fsync) is
+shared by all concurrent writers: that is what makes durable writes cheap.
+
+Reads run on a small thread pool, each in its own transaction, never blocking
+the writer (SQLite in WAL mode; PostgreSQL MVCC).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from ..errors import InternalServerError, ServiceError, ServiceUnavailableException
+from .migrate import ensure_schema
+from .transaction import Transaction
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Work = Callable[[Transaction], T]
+
+# How many queued units of work one transaction may take: bounds the latency a
+# large batch adds to the first caller in it.
+MAX_BATCH = 256
+
+
+@dataclass
+class _Job:
+    work: Work[Any]
+    future: Future[Any] = field(default_factory=Future)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+class Store:
+    """The database behind the hub. Thread-safe; one per process."""
+
+    def __init__(self, url: str, *, readers: int = 4, upgrade: bool = True) -> None:
+        self.url = make_url(url)
+        self.dialect = self.url.get_backend_name()
+        if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
+            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        self._write_engine = self._make_engine(write=True)
+        self._read_engine = self._make_engine(write=False)
+        with self._write_engine.begin() as conn:
+            ensure_schema(conn, upgrade=upgrade)
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
+        self._writer = threading.Thread(target=self._write_loop, name="mighub-write", daemon=True)
+        self._writer.start()
+        self._closed = False
+
+    # -- engines -----------------------------------------------------------------
+
+    def _make_engine(self, *, write: bool) -> Engine:
+        if self.dialect != "sqlite":
+            return create_engine(self.url, pool_pre_ping=True)
+        engine = create_engine(self.url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (needed for
+            # savepoints), and make every commit durable before it returns.
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            # The writer takes the write lock up front so a batch never has to
+            # upgrade a read lock halfway through.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+
+    # -- writes ------------------------------------------------------------------
+
+    def submit(self, work: Work[T]) -> Future[T]:
+        if self._closed:
+            raise ServiceUnavailableException("The hub is shutting down")
+        job = _Job(work)
+        self._jobs.put(job)
+        return job.future
+
+    def write(self, work: Work[T]) -> T:
+        """Run ``work`` in a write transaction; return once it is committed."""
+        return self.submit(work).result()
+
+    async def awrite(self, work: Work[T]) -> T:
+        return await asyncio.wrap_future(self.submit(work))
+
+    def _write_loop(self) -> None:
+        conn = None
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                break
+            batch = [job]
+            while len(batch) < MAX_BATCH:
+                try:
+                    more = self._jobs.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._jobs.put(None)  # finish this batch, then stop
+                    break
+                batch.append(more)
+            try:
+                if conn is None:
+                    conn = self._write_engine.connect()
+                self._run_batch(conn, batch)
+            except Exception as exc:  # the database itself failed: nothing was committed
+                log.warning("write batch of %d failed: %s", len(batch), exc)
+                if conn is not None:
+                    try:
+                        conn.close()
+                    except Exception:
+                        pass
+                    conn = None
+                error = ServiceUnavailableException("The hub's database is unavailable; retry later")
+                for item in batch:
+                    if not item.future.done():
+                        item.future.set_exception(error)
+        if conn is not None:
+            conn.close()
+
+    def _run_batch(self, conn: Any, batch: list[_Job]) -> None:
+        outcomes: list[tuple[_Job, bool, Any]] = []
+        with conn.begin():
+            tx = Transaction(conn)
+            for job in batch:
+                savepoint = conn.begin_nested()
+                try:
+                    result = job.work(tx)
+                except ServiceError as exc:
+                    savepoint.rollback()
+                    outcomes.append((job, False, exc))
+                except (OperationalError, DBAPIError) as exc:
+                    if exc.connection_invalidated:
+                        raise
+                    savepoint.rollback()
+                    log.exception("unit of work failed")
+                    outcomes.append((job, False, InternalServerError("The hub failed to apply the change")))
+                except Exception:
+                    savepoint.rollback()
+                    log.exception("unit of work failed")
+                    outcomes.append((job, False, InternalServerError("The hub failed to apply the change")))
+                else:
+                    savepoint.commit()
+                    outcomes.append((job, True, result))
+        # Committed: now, and only now, the callers hear back.
+        for job, ok, value in outcomes:
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+    # -- reads -------------------------------------------------------------------
+
+    def read(self, work: Work[T]) -> T:
+        """Run ``work`` in a read-only transaction on the calling thread."""
+        try:
+            with self._read_engine.connect() as conn, conn.begin():
+                return work(Transaction(conn))
+        except ServiceError:
+            raise
+        except (OperationalError, DBAPIError) as exc:
+            log.warning("read failed: %s", exc)
+            raise ServiceUnavailableException("The hub's database is unavailable; retry later") from None
+
+    async def aread(self, work: Work[T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self.read, work)
+
+    def ping(self) -> bool:
+        try:
+            with self._read_engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._jobs.put(None)
+        self._writer.join()
+        self._readers.shutdown(wait=True)
+        self._write_engine.dispose()
+        self._read_engine.dispose()

@@ -1,0 +1,94 @@
+"""The tables, declared once for every engine (SQLite and PostgreSQL).
+
+Times are stored as integer microseconds since the epoch (``*_us``): exact,
+portable, and cheap to compare. ``tasks`` repeats its stream's account and name
+so that the account-wide task listing is one index range scan in
+(stream name, task name) order.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL wants 64 bits.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("account_id", String(12), primary_key=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+
+home_region_controls = Table(
+    "home_region_controls",
+    metadata,
+    Column("control_id", String(50), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("home_region", String(50), nullable=False),
+    Column("target_type", String(16), nullable=False),
+    Column("target_id", String(12), nullable=True),
+    Column("requested_us", BigInteger, nullable=False),
+    Index("ix_home_region_controls_account", "account_id", "control_id"),
+)
+
+streams = Table(
+    "streams",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("account_id", String(12), nullable=False),
+    Column("name", String(50), nullable=False),
+    Column("deleting", Boolean, nullable=False, default=False),
+    Column("created_us", BigInteger, nullable=False),
+    UniqueConstraint("account_id", "name", name="uq_streams_account_name"),
+)
+
+tasks = Table(
+    "tasks",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("stream_id", Id, ForeignKey("streams.id"), nullable=False),
+    Column("account_id", String(12), nullable=False),
+    Column("stream_name", String(50), nullable=False),
+    Column("name", String(256), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    # The current state: the notification with the newest update time.
+    Column("status", String(16), nullable=True),
+    Column("status_detail", Text, nullable=True),
+    Column("progress_percent", Integer, nullable=True),
+    Column("update_us", BigInteger, nullable=True),
+    Column("next_update_seconds", BigInteger, nullable=True),
+    # When the task turns stale; NULL when it never will (finished, or no promise).
+    Column("stale_at_us", BigInteger, nullable=True),
+    UniqueConstraint("account_id", "stream_name", "name", name="uq_tasks_account_stream_name"),
+    Index("ix_tasks_stream", "stream_id", "id"),
+    Index("ix_tasks_stale", "account_id", "stale_at_us"),
+)
+
+task_updates = Table(
+    "task_updates",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("task_id", Id, ForeignKey("tasks.id"), nullable=False),
+    Column("update_us", BigInteger, nullable=False),
+    Column("received_us", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("status_detail", Text, nullable=True),
+    Column("progress_percent", Integer, nullable=True),
+    Column("next_update_seconds", BigInteger, nullable=False),
+    Index("ix_task_updates_task_time", "task_id", "update_us", "id"),
+)

@@ -1,0 +1,220 @@
+"""Every query the hub makes, written once for every engine.
+
+A ``Transaction`` wraps one open database transaction; the provider's units of
+work call its methods and never see SQL. Listing methods take the last key of
+the previous page (keyset pagination), so a page costs the same however deep
+it is and however many rows the account holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, tuple_, update
+
+from .schema import accounts, home_region_controls, streams, task_updates, tasks
+
+
+class Transaction:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- accounts and home-region controls -------------------------------------
+
+    def account_exists(self, account_id: str) -> bool:
+        query = select(accounts.c.account_id).where(accounts.c.account_id == account_id)
+        return self.conn.execute(query).first() is not None
+
+    def create_account(self, account_id: str, now_us: int) -> None:
+        self.conn.execute(insert(accounts).values(account_id=account_id, created_us=now_us))
+
+    def home_region(self, account_id: str) -> str | None:
+        query = (
+            select(home_region_controls.c.home_region)
+            .where(home_region_controls.c.account_id == account_id)
+            .order_by(home_region_controls.c.requested_us, home_region_controls.c.control_id)
+            .limit(1)
+        )
+        return self.conn.execute(query).scalar()
+
+    def insert_home_region_control(self, **values: Any) -> None:
+        self.conn.execute(insert(home_region_controls).values(**values))
+
+    def home_region_control(self, account_id: str, control_id: str) -> Row[Any] | None:
+        c = home_region_controls.c
+        query = select(home_region_controls).where(c.account_id == account_id, c.control_id == control_id)
+        return self.conn.execute(query).first()
+
+    def delete_home_region_control(self, account_id: str, control_id: str) -> int:
+        c = home_region_controls.c
+        result = self.conn.execute(
+            delete(home_region_controls).where(c.account_id == account_id, c.control_id == control_id)
+        )
+        return result.rowcount
+
+    def list_home_region_controls(
+        self,
+        account_id: str,
+        *,
+        control_id: str | None,
+        home_region: str | None,
+        target_type: str | None,
+        target_id: str | None,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[Row[Any]]:
+        c = home_region_controls.c
+        query = select(home_region_controls).where(c.account_id == account_id)
+        for column, value in (
+            (c.control_id, control_id),
+            (c.home_region, home_region),
+            (c.target_type, target_type),
+            (c.target_id, target_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        if after is not None:
+            query = query.where(c.control_id > after)
+        return self.conn.execute(query.order_by(c.control_id).limit(limit)).all()
+
+    # -- streams -----------------------------------------------------------------
+
+    def stream(self, account_id: str, name: str) -> Row[Any] | None:
+        query = select(streams.c.id, streams.c.deleting).where(
+            streams.c.account_id == account_id, streams.c.name == name
+        )
+        return self.conn.execute(query).first()
+
+    def create_stream(self, account_id: str, name: str, now_us: int) -> None:
+        self.conn.execute(
+            insert(streams).values(account_id=account_id, name=name, deleting=False, created_us=now_us)
+        )
+
+    def mark_stream_deleting(self, stream_id: int) -> None:
+        self.conn.execute(update(streams).where(streams.c.id == stream_id).values(deleting=True))
+
+    def list_streams(self, account_id: str, *, after: str | None, limit: int) -> Sequence[str]:
+        c = streams.c
+        query = select(c.name).where(c.account_id == account_id, c.deleting.is_(False))
+        if after is not None:
+            query = query.where(c.name > after)
+        return self.conn.execute(query.order_by(c.name).limit(limit)).scalars().all()
+
+    def deleting_streams(self, limit: int) -> Sequence[int]:
+        query = select(streams.c.id).where(streams.c.deleting.is_(True)).order_by(streams.c.id)
+        return self.conn.execute(query.limit(limit)).scalars().all()
+
+    def delete_stream_batch(self, stream_id: int, batch: int) -> int:
+        """Remove up to ``batch`` tasks of a deleting stream, with their history;
+        remove the stream itself once it has none left. Returns tasks removed."""
+        task_ids = (
+            self.conn.execute(
+                select(tasks.c.id).where(tasks.c.stream_id == stream_id).order_by(tasks.c.id).limit(batch)
+            )
+            .scalars()
+            .all()
+        )
+        if task_ids:
+            self.conn.execute(delete(task_updates).where(task_updates.c.task_id.in_(task_ids)))
+            self.conn.execute(delete(tasks).where(tasks.c.id.in_(task_ids)))
+        if len(task_ids) < batch:
+            self.conn.execute(delete(streams).where(streams.c.id == stream_id))
+        return len(task_ids)
+
+    # -- tasks -------------------------------------------------------------------
+
+    def task(self, account_id: str, stream_name: str, name: str) -> Row[Any] | None:
+        c = tasks.c
+        query = select(tasks).where(c.account_id == account_id, c.stream_name == stream_name, c.name == name)
+        return self.conn.execute(query).first()
+
+    def create_task(self, stream_id: int, account_id: str, stream_name: str, name: str, now_us: int) -> None:
+        self.conn.execute(
+            insert(tasks).values(
+                stream_id=stream_id,
+                account_id=account_id,
+                stream_name=stream_name,
+                name=name,
+                created_us=now_us,
+            )
+        )
+
+    def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> None:
+        """Append a notification to the task's history, and make it the task's
+        state unless the task already holds a newer one."""
+        self.conn.execute(
+            insert(task_updates).values(
+                task_id=task_id,
+                received_us=received_us,
+                update_us=state["update_us"],
+                status=state["status"],
+                status_detail=state["status_detail"],
+                progress_percent=state["progress_percent"],
+                next_update_seconds=state["next_update_seconds"],
+            )
+        )
+        c = tasks.c
+        # ">=": on a tie the later arrival wins, and arrivals are serialised here.
+        self.conn.execute(
+            update(tasks)
+            .where(c.id == task_id, or_(c.update_us.is_(None), c.update_us <= state["update_us"]))
+            .values(**state)
+        )
+
+    def list_tasks(
+        self, account_id: str, *, after: tuple[str, str] | None, limit: int
+    ) -> Sequence[Row[Any]]:
+        c = tasks.c
+        query = (
+            select(tasks)
+            .join(streams, streams.c.id == c.stream_id)
+            .where(c.account_id == account_id, streams.c.deleting.is_(False))
+        )
+        if after is not None:
+            query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
+        return self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit)).all()
+
+    def list_task_updates(
+        self, task_id: int, *, after: tuple[int, int] | None, limit: int
+    ) -> Sequence[Row[Any]]:
+        c = task_updates.c
+        query = select(task_updates).where(c.task_id == task_id)
+        if after is not None:
+            query = query.where(tuple_(c.update_us, c.id) > tuple_(*after))
+        return self.conn.execute(query.order_by(c.update_us, c.id).limit(limit)).all()
+
+    def find_tasks(
+        self,
+        account_id: str,
+        *,
+        stream_name: str | None,
+        status: str | None,
+        stale_before_us: int | None,
+        fresh_at_us: int | None,
+        after: tuple[str, str] | None,
+        limit: int,
+    ) -> Sequence[Row[Any]]:
+        """Tasks filtered for people: by stream, status, and staleness at a time."""
+        c = tasks.c
+        query = (
+            select(tasks)
+            .join(streams, streams.c.id == c.stream_id)
+            .where(c.account_id == account_id, streams.c.deleting.is_(False))
+        )
+        if stream_name is not None:
+            query = query.where(c.stream_name == stream_name)
+        if status is not None:
+            query = query.where(c.status == status)
+        if stale_before_us is not None:
+            query = query.where(c.stale_at_us < stale_before_us)
+        if fresh_at_us is not None:
+            query = query.where(or_(c.stale_at_us.is_(None), c.stale_at_us >= fresh_at_us))
+        if after is not None:
+            query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
+        return self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit)).all()
+
+    def count_tasks(self, account_id: str) -> int:
+        query = select(func.count()).select_from(tasks).where(tasks.c.account_id == account_id)
+        return int(self.conn.execute(query).scalar() or 0)
+
