@@ -111,7 +111,9 @@ def run(args: argparse.Namespace) -> int:
     from ..store.migrate import SchemaError
 
     try:
-        store = Store(url)
+        # The embedded default upgrades itself; a shared database is upgraded
+        # on purpose, with `mighub db upgrade`, while no old replica uses it.
+        store = Store(url, upgrade=url.startswith("sqlite"))
     except SchemaError as exc:
         print(f"mighub: cannot use {url}: {exc}", file=sys.stderr)
         return 2

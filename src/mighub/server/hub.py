@@ -81,10 +81,7 @@ class Hub:
         preset = self.settings.preset_home_region
 
         def work(tx: Transaction) -> None:
-            if tx.account_exists(account_id):
-                return
-            tx.create_account(account_id, now_us())
-            if preset is not None:
+            if tx.create_account(account_id, now_us()) and preset is not None:
                 add_control(tx, account_id, preset)
 
         await self.store.awrite(work)
