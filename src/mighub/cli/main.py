@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from .. import __version__
-from . import db, serve
+from . import db, keys, serve
 
 # argv whose first word is one of these goes to the aws-compatible layer.
 AWS_SERVICES = frozenset({"mgh", "migrationhub-config"})
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     serve.add_parser(subparsers)
     db.add_parser(subparsers)
+    keys.add_parser(subparsers)
     return parser
 
 
