@@ -10,6 +10,7 @@ attached to the report.
 from __future__ import annotations
 
 import sys
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,15 +19,29 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # e2e_helpers, whatever the import mode
 
-from e2e_helpers import _LIVE_SERVERS, MighubServer  # noqa: E402
+from e2e_helpers import _LIVE_SERVERS, Databases, MighubServer  # noqa: E402
+
+
+# -- the stores every server-backed test runs against ------------------------------
+POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
+    """Run the test once on SQLite and once on PostgreSQL (when one is given)."""
+    if request.param == "postgresql" and not POSTGRES_URL:
+        pytest.skip("PostgreSQL store not tested: set MIGHUB_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    found = Databases(request.param, POSTGRES_URL)
+    yield found
+    found.close()
 
 
 # -- fixtures -----------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MighubServer]:
+def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[MighubServer]:
     """The shared server (default preset home region us-east-1)."""
     base = tmp_path_factory.mktemp("mighub-session")
-    srv = MighubServer(base / "data", base / "server.log", name="session")
+    srv = MighubServer(base / "data", base / "server.log", name="session", databases=databases)
     srv.start()
     yield srv
     srv.stop()
@@ -48,8 +63,9 @@ def config(server: MighubServer) -> Any:
 
 
 class ServerFactory:
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, databases: Databases) -> None:
         self.base = base
+        self.databases = databases
         self.started: list[MighubServer] = []
         self._n = 0
 
@@ -71,6 +87,7 @@ class ServerFactory:
             max_body_size=max_body_size,
             extra_args=extra_args,
             name=name,
+            databases=self.databases,
         )
         self.started.append(srv)
         if start:
@@ -83,16 +100,18 @@ class ServerFactory:
 
 
 @pytest.fixture
-def server_factory(tmp_path: Path) -> Iterator[ServerFactory]:
+def server_factory(tmp_path: Path, databases: Databases) -> Iterator[ServerFactory]:
     """Start servers of the test's own; all are killed at teardown."""
-    factory = ServerFactory(tmp_path)
+    factory = ServerFactory(tmp_path, databases)
     yield factory
     factory.close()
 
 
 @pytest.fixture(scope="module")
-def module_server_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
-    factory = ServerFactory(tmp_path_factory.mktemp("mighub-module"))
+def module_server_factory(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> Iterator[ServerFactory]:
+    factory = ServerFactory(tmp_path_factory.mktemp("mighub-module"), databases)
     yield factory
     factory.close()
 

@@ -44,6 +44,63 @@ def _mighub_command() -> list[str]:
     return [sys.executable, "-m", "mighub"]
 
 
+class Databases:
+    """Where test servers keep their data, for one store backend.
+
+    ``sqlite``: the default, a file in each server's data dir. ``postgresql``: a
+    fresh database per data dir, created on the PostgreSQL that
+    ``MIGHUB_TEST_DATABASE_URL`` names, so a server restarted on the same data
+    dir finds its data again; all are dropped by ``close``.
+    """
+
+    def __init__(self, backend: str, admin_url: str | None = None) -> None:
+        self.backend = backend
+        self.admin_url = admin_url
+        self._urls: dict[Path, str] = {}
+
+    def args_for(self, data_dir: Path) -> list[str]:
+        if self.backend == "sqlite":
+            return []
+        url = self._urls.get(data_dir)
+        if url is None:
+            url = self._urls[data_dir] = self.create()
+        return ["--database", url]
+
+    def create(self) -> str:
+        """A new, empty PostgreSQL database; its URL."""
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        assert self.admin_url is not None
+        name = f"mighub_test_{uuid.uuid4().hex[:16]}"
+        admin = make_url(self.admin_url)
+        with psycopg.connect(_libpq(admin), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = admin.set(database=name).render_as_string(hide_password=False)
+        self._urls.setdefault(Path(f"/created/{name}"), url)
+        return url
+
+    def close(self) -> None:
+        if self.backend != "postgresql":
+            return
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        with psycopg.connect(_libpq(make_url(self.admin_url)), autocommit=True) as conn:
+            for url in set(self._urls.values()):
+                name = make_url(url).database
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._urls.clear()
+
+
+def _libpq(url: Any) -> str:
+    """A SQLAlchemy URL as psycopg's connection string."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+SQLITE = Databases("sqlite")
+
+
 class MighubServer:
     """One ``mighub serve`` subprocess with its own data dir and log file."""
 
@@ -56,7 +113,9 @@ class MighubServer:
         max_body_size: int | None = None,
         extra_args: tuple[str, ...] = (),
         name: str = "server",
+        databases: Databases = SQLITE,
     ) -> None:
+        self.databases = databases
         self.data_dir = Path(data_dir)
         self.log_path = Path(log_path)
         self.home_region = home_region
@@ -87,7 +146,7 @@ class MighubServer:
             cmd += ["--home-region", self.home_region]
         if self.max_body_size is not None:
             cmd += ["--max-body-size", str(self.max_body_size)]
-        return cmd + list(self.extra_args)
+        return cmd + self.databases.args_for(self.data_dir) + list(self.extra_args)
 
     def start(self) -> MighubServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
