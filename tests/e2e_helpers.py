@@ -255,10 +255,13 @@ class MighubServer:
         return make_client(self.endpoint, service, region=region, validate=validate)
 
 
-def make_client(endpoint: str, service: str, region: str = REGION, validate: bool = True) -> Any:
+def make_client(
+    endpoint: str, service: str, region: str = REGION, validate: bool = True, attempts: int = 1
+) -> Any:
+    """A boto3 client; ``attempts`` > 1 turns on the SDK's standard retries."""
     config = Config(
         parameter_validation=validate,
-        retries={"total_max_attempts": 1, "mode": "standard"},
+        retries={"total_max_attempts": attempts, "mode": "standard"},
         connect_timeout=5,
         read_timeout=30,
     )
