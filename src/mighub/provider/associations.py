@@ -80,8 +80,8 @@ class AssociationOperations(MigrationHubBase):
     ) -> dict[str, Any]:
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
-            task = self.live_task(tx, ctx, stream, task_name)
-            tx.associate(kind, task.id, key, values)
+            task_id = self.live_task_id(tx, ctx, stream, task_name)
+            tx.associate(kind, task_id, key, values)
             return {}
 
         return await self.store.awrite(work)
@@ -91,8 +91,8 @@ class AssociationOperations(MigrationHubBase):
     ) -> dict[str, Any]:
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
-            task = self.live_task(tx, ctx, stream, task_name)
-            if not tx.disassociate(kind, task.id, key):
+            task_id = self.live_task_id(tx, ctx, stream, task_name)
+            if not tx.disassociate(kind, task_id, key):
                 raise ResourceNotFoundException(f"{label} {key} is not associated with migration task {task_name}")
             return {}
 
@@ -140,8 +140,8 @@ class AssociationOperations(MigrationHubBase):
 
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
-            task = self.live_task(tx, ctx, progress_update_stream, migration_task_name)
-            tx.replace_resource_attributes(task.id, attributes)
+            task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
+            tx.replace_resource_attributes(task_id, attributes)
             return {}
 
         return await self.store.awrite(work)

@@ -62,10 +62,18 @@ class MigrationHubBase(Provider):
             raise InvalidInputException(f"Progress update stream {name} is being deleted")
         return stream
 
-    def live_task(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Any:
-        """The task a write goes to, in a live stream."""
-        self.live_stream(tx, ctx, stream)
-        return self._task(tx, ctx, stream, name)
+    def live_task_id(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> int:
+        """The id of the task a write goes to, in a live stream."""
+        found = tx.stream_and_task(ctx.account_id, stream, name)
+        if found is None:
+            raise ResourceNotFoundException(f"Progress update stream {stream} does not exist")
+        if found.deleting:
+            raise InvalidInputException(f"Progress update stream {stream} is being deleted")
+        if found.task_id is None:
+            raise ResourceNotFoundException(
+                f"Migration task {name} does not exist in progress update stream {stream}"
+            )
+        return int(found.task_id)
 
     def readable_task(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Any:
         """The task a read looks at; a stream being deleted is already gone."""

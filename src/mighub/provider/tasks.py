@@ -126,8 +126,8 @@ class TaskOperations(MigrationHubBase):
 
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
-            found = self.live_task(tx, ctx, progress_update_stream, migration_task_name)
-            tx.record_update(found.id, state, now_us())
+            task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
+            tx.record_update(task_id, state, now_us())
             return {}
 
         return await self.store.awrite(work)

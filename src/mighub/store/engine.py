@@ -167,29 +167,50 @@ class Store:
                 job.future.set_exception(value)
 
     def _try_batch(self, conn: Any, batch: list[_Job]) -> list[tuple[_Job, bool, Any]]:
+        """Run the batch in one transaction; commit what succeeded.
+
+        Each unit runs inside its own savepoint, so one that fails is undone
+        alone. A batch of one needs none: if its unit fails, the whole
+        transaction is rolled back instead (savepoints are a third of the
+        statements of a notification).
+        """
         outcomes: list[tuple[_Job, bool, Any]] = []
-        with conn.begin():
+        isolate = len(batch) > 1
+        transaction = conn.begin()
+        try:
             tx = Transaction(conn)
             for job in batch:
-                savepoint = conn.begin_nested()
+                if isolate:
+                    conn.exec_driver_sql("SAVEPOINT unit")
                 try:
                     result = job.work(tx)
-                except ServiceError as exc:
-                    savepoint.rollback()
-                    outcomes.append((job, False, exc))
                 except (OperationalError, DBAPIError) as exc:
                     if exc.connection_invalidated or is_retryable(exc):
                         raise
-                    savepoint.rollback()
                     log.exception("unit of work failed")
-                    outcomes.append((job, False, InternalServerError("The hub failed to apply the change")))
+                    failure: ServiceError = InternalServerError("The hub failed to apply the change")
+                except ServiceError as exc:
+                    failure = exc
                 except Exception:
-                    savepoint.rollback()
                     log.exception("unit of work failed")
-                    outcomes.append((job, False, InternalServerError("The hub failed to apply the change")))
+                    failure = InternalServerError("The hub failed to apply the change")
                 else:
-                    savepoint.commit()
+                    if isolate:
+                        conn.exec_driver_sql("RELEASE SAVEPOINT unit")
                     outcomes.append((job, True, result))
+                    continue
+                if isolate:
+                    conn.exec_driver_sql("ROLLBACK TO SAVEPOINT unit")
+                    conn.exec_driver_sql("RELEASE SAVEPOINT unit")
+                outcomes.append((job, False, failure))
+            if isolate or outcomes[0][1]:
+                transaction.commit()
+            else:
+                transaction.rollback()
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
         return outcomes
 
     # -- reads -------------------------------------------------------------------

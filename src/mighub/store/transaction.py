@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from . import dialect
 from .schema import (
@@ -34,6 +34,59 @@ ASSOCIATIONS = {
     "discovered_resource": (discovered_resources, "configuration_id"),
     "source_resource": (source_resources, "name"),
 }
+
+
+# The statements of the notification path, built once: SQLAlchemy then reuses
+# their compiled form instead of rebuilding an expression tree per call, which
+# was most of a notification's cost.
+_HOME_REGION = (
+    select(home_region_controls.c.home_region)
+    .where(home_region_controls.c.account_id == bindparam("account_id"))
+    .order_by(home_region_controls.c.requested_us, home_region_controls.c.control_id)
+    .limit(1)
+)
+_STREAM = select(streams.c.id, streams.c.deleting).where(
+    streams.c.account_id == bindparam("account_id"), streams.c.name == bindparam("stream_name")
+)
+_TASK = select(tasks).where(
+    tasks.c.account_id == bindparam("account_id"),
+    tasks.c.stream_name == bindparam("stream_name"),
+    tasks.c.name == bindparam("task_name"),
+)
+# A stream and, if it has one by that name, its task: one lookup for the writes
+# that need both.
+_STREAM_AND_TASK = (
+    select(streams.c.id.label("stream_id"), streams.c.deleting, tasks.c.id.label("task_id"))
+    .select_from(streams)
+    .outerjoin(
+        tasks,
+        # The columns of the tasks' unique index, so this is one index probe.
+        and_(
+            tasks.c.account_id == streams.c.account_id,
+            tasks.c.stream_name == streams.c.name,
+            tasks.c.name == bindparam("task_name"),
+        ),
+    )
+    .where(streams.c.account_id == bindparam("account_id"), streams.c.name == bindparam("stream_name"))
+)
+_INSERT_UPDATE = insert(task_updates)
+# ">=": on a tie the later arrival wins, and arrivals are serialised by the
+# database (the row lock on PostgreSQL, the write lock on SQLite).
+_APPLY_STATE = (
+    update(tasks)
+    .where(
+        tasks.c.id == bindparam("task_id"),
+        or_(tasks.c.update_us.is_(None), tasks.c.update_us <= bindparam("new_update_us")),
+    )
+    .values(
+        status=bindparam("new_status"),
+        status_detail=bindparam("new_status_detail"),
+        progress_percent=bindparam("new_progress_percent"),
+        update_us=bindparam("new_update_us"),
+        next_update_seconds=bindparam("new_next_update_seconds"),
+        stale_at_us=bindparam("new_stale_at_us"),
+    )
+)
 
 
 class Transaction:
@@ -67,13 +120,7 @@ class Transaction:
         self.conn.execute(query.with_for_update())
 
     def home_region(self, account_id: str) -> str | None:
-        query = (
-            select(home_region_controls.c.home_region)
-            .where(home_region_controls.c.account_id == account_id)
-            .order_by(home_region_controls.c.requested_us, home_region_controls.c.control_id)
-            .limit(1)
-        )
-        return self.conn.execute(query).scalar()
+        return self.conn.execute(_HOME_REGION, {"account_id": account_id}).scalar()
 
     def insert_home_region_control(self, **values: Any) -> None:
         self.conn.execute(insert(home_region_controls).values(**values))
@@ -118,10 +165,13 @@ class Transaction:
     # -- streams -----------------------------------------------------------------
 
     def stream(self, account_id: str, name: str) -> Row[Any] | None:
-        query = select(streams.c.id, streams.c.deleting).where(
-            streams.c.account_id == account_id, streams.c.name == name
-        )
-        return self.conn.execute(query).first()
+        return self.conn.execute(_STREAM, {"account_id": account_id, "stream_name": name}).first()
+
+    def stream_and_task(self, account_id: str, stream_name: str, task_name: str) -> Row[Any] | None:
+        """(stream_id, deleting, task_id): None if the stream does not exist,
+        ``task_id`` None if it has no such task."""
+        params = {"account_id": account_id, "stream_name": stream_name, "task_name": task_name}
+        return self.conn.execute(_STREAM_AND_TASK, params).first()
 
     def create_stream(self, account_id: str, name: str, now_us: int) -> None:
         self.conn.execute(
@@ -167,9 +217,8 @@ class Transaction:
     # -- tasks -------------------------------------------------------------------
 
     def task(self, account_id: str, stream_name: str, name: str) -> Row[Any] | None:
-        c = tasks.c
-        query = select(tasks).where(c.account_id == account_id, c.stream_name == stream_name, c.name == name)
-        return self.conn.execute(query).first()
+        params = {"account_id": account_id, "stream_name": stream_name, "task_name": name}
+        return self.conn.execute(_TASK, params).first()
 
     def create_task(self, stream_id: int, account_id: str, stream_name: str, name: str, now_us: int) -> None:
         self.conn.execute(
@@ -187,24 +236,11 @@ class Transaction:
     def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> None:
         """Append a notification to the task's history, and make it the task's
         state unless the task already holds a newer one."""
-        self.conn.execute(
-            insert(task_updates).values(
-                task_id=task_id,
-                received_us=received_us,
-                update_us=state["update_us"],
-                status=state["status"],
-                status_detail=state["status_detail"],
-                progress_percent=state["progress_percent"],
-                next_update_seconds=state["next_update_seconds"],
-            )
-        )
-        c = tasks.c
-        # ">=": on a tie the later arrival wins, and arrivals are serialised here.
-        self.conn.execute(
-            update(tasks)
-            .where(c.id == task_id, or_(c.update_us.is_(None), c.update_us <= state["update_us"]))
-            .values(**state)
-        )
+        self.conn.execute(_INSERT_UPDATE, {"task_id": task_id, "received_us": received_us, **{
+            key: state[key]
+            for key in ("update_us", "status", "status_detail", "progress_percent", "next_update_seconds")
+        }})
+        self.conn.execute(_APPLY_STATE, {"task_id": task_id, **{f"new_{k}": v for k, v in state.items()}})
 
     def list_tasks(
         self,
