@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from ..context import RequestContext
-from ..errors import HOME_REGION_NOT_SET, HomeRegionNotSetException, InvalidInputException
+from ..errors import (
+    HOME_REGION_NOT_SET,
+    HomeRegionNotSetException,
+    InvalidInputException,
+    ResourceNotFoundException,
+)
 from ..store.engine import Store
 from ..store.transaction import Transaction
 
@@ -35,3 +43,42 @@ class Provider:
                 f"this request was signed for {ctx.region}"
             )
 
+
+
+class MigrationHubBase(Provider):
+    """What the ``mgh`` operations share: finding streams and tasks by the rules."""
+
+    def __init__(self, store: Store, on_stream_deleting: Callable[[], None] | None = None) -> None:
+        super().__init__(store)
+        # Called after a stream is marked for deletion: wakes the background deleter.
+        self._on_stream_deleting = on_stream_deleting or (lambda: None)
+
+    def live_stream(self, tx: Transaction, ctx: RequestContext, name: str) -> Any:
+        """The stream a write goes to: it must exist and not be being deleted."""
+        stream = tx.stream(ctx.account_id, name)
+        if stream is None:
+            raise ResourceNotFoundException(f"Progress update stream {name} does not exist")
+        if stream.deleting:
+            raise InvalidInputException(f"Progress update stream {name} is being deleted")
+        return stream
+
+    def live_task(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Any:
+        """The task a write goes to, in a live stream."""
+        self.live_stream(tx, ctx, stream)
+        return self._task(tx, ctx, stream, name)
+
+    def readable_task(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Any:
+        """The task a read looks at; a stream being deleted is already gone."""
+        found = tx.stream(ctx.account_id, stream)
+        if found is None or found.deleting:
+            raise ResourceNotFoundException(f"Progress update stream {stream} does not exist")
+        return self._task(tx, ctx, stream, name)
+
+    @staticmethod
+    def _task(tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Any:
+        task = tx.task(ctx.account_id, stream, name)
+        if task is None:
+            raise ResourceNotFoundException(
+                f"Migration task {name} does not exist in progress update stream {stream}"
+            )
+        return task

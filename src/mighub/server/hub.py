@@ -67,8 +67,8 @@ class Hub:
         method: Callable[..., Awaitable[dict[str, Any]]] | None = getattr(
             self._providers[operation.service], xform_name(operation.name), None
         )
-        if method is None:
-            raise UnknownOperationException(f"{operation.name} is not implemented by this hub yet")
+        if method is None:  # every modeled operation has a method; a newer botocore may add more
+            raise UnknownOperationException(f"{operation.name} is not implemented by this hub")
         names = _argument_names(operation)
         return await method(ctx, **{names[key]: value for key, value in params.items()})
 

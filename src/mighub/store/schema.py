@@ -16,6 +16,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -92,3 +93,57 @@ task_updates = Table(
     Column("next_update_seconds", BigInteger, nullable=False),
     Index("ix_task_updates_task_time", "task_id", "update_us", "id"),
 )
+
+# -- what a task is associated with (replaced or added to by the tools) ---------
+
+resource_attributes = Table(
+    "resource_attributes",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id"), nullable=False),
+    Column("position", Integer, nullable=False),  # the order the tool gave them in
+    Column("type", String(32), nullable=False),
+    Column("value", String(256), nullable=False),
+    PrimaryKeyConstraint("task_id", "position", name="pk_resource_attributes"),
+)
+
+created_artifacts = Table(
+    "created_artifacts",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id"), nullable=False),
+    Column("name", String(1600), nullable=False),
+    Column("description", String(500), nullable=True),
+    PrimaryKeyConstraint("task_id", "name", name="pk_created_artifacts"),
+)
+
+discovered_resources = Table(
+    "discovered_resources",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id"), nullable=False),
+    Column("configuration_id", String(1600), nullable=False),
+    Column("description", String(500), nullable=True),
+    PrimaryKeyConstraint("task_id", "configuration_id", name="pk_discovered_resources"),
+    Index("ix_discovered_resources_configuration", "configuration_id", "task_id"),
+)
+
+source_resources = Table(
+    "source_resources",
+    metadata,
+    Column("task_id", Id, ForeignKey("tasks.id"), nullable=False),
+    Column("name", String(1600), nullable=False),
+    Column("description", String(500), nullable=True),
+    Column("status_detail", String(2500), nullable=True),
+    PrimaryKeyConstraint("task_id", "name", name="pk_source_resources"),
+)
+
+application_states = Table(
+    "application_states",
+    metadata,
+    Column("account_id", String(12), nullable=False),
+    Column("application_id", String(1600), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("update_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("account_id", "application_id", name="pk_application_states"),
+)
+
+# The tables that hang off a task, removed with it.
+TASK_CHILDREN = (task_updates, resource_attributes, created_artifacts, discovered_resources, source_resources)

@@ -11,9 +11,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, tuple_, update
 
-from .schema import accounts, home_region_controls, streams, task_updates, tasks
+from .schema import (
+    TASK_CHILDREN,
+    accounts,
+    application_states,
+    created_artifacts,
+    discovered_resources,
+    home_region_controls,
+    resource_attributes,
+    source_resources,
+    streams,
+    task_updates,
+    tasks,
+)
+
+# Things associated with a task by name: (table, the column naming each one).
+ASSOCIATIONS = {
+    "created_artifact": (created_artifacts, "name"),
+    "discovered_resource": (discovered_resources, "configuration_id"),
+    "source_resource": (source_resources, "name"),
+}
 
 
 class Transaction:
@@ -116,7 +135,8 @@ class Transaction:
             .all()
         )
         if task_ids:
-            self.conn.execute(delete(task_updates).where(task_updates.c.task_id.in_(task_ids)))
+            for child in TASK_CHILDREN:
+                self.conn.execute(delete(child).where(child.c.task_id.in_(task_ids)))
             self.conn.execute(delete(tasks).where(tasks.c.id.in_(task_ids)))
         if len(task_ids) < batch:
             self.conn.execute(delete(streams).where(streams.c.id == stream_id))
@@ -163,14 +183,26 @@ class Transaction:
         )
 
     def list_tasks(
-        self, account_id: str, *, after: tuple[str, str] | None, limit: int
+        self,
+        account_id: str,
+        *,
+        after: tuple[str, str] | None,
+        limit: int,
+        configuration_id: str | None = None,
     ) -> Sequence[Row[Any]]:
+        """Tasks in (stream, name) order; only those associated with the
+        discovered resource ``configuration_id`` when it is given."""
         c = tasks.c
         query = (
             select(tasks)
             .join(streams, streams.c.id == c.stream_id)
             .where(c.account_id == account_id, streams.c.deleting.is_(False))
         )
+        if configuration_id is not None:
+            d = discovered_resources.c
+            query = query.join(
+                discovered_resources, and_(d.task_id == c.id, d.configuration_id == configuration_id)
+            )
         if after is not None:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
         return self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit)).all()
@@ -218,3 +250,89 @@ class Transaction:
         query = select(func.count()).select_from(tasks).where(tasks.c.account_id == account_id)
         return int(self.conn.execute(query).scalar() or 0)
 
+
+    # -- what is associated with a task -------------------------------------------
+
+    def replace_resource_attributes(self, task_id: int, attributes: Sequence[dict[str, str]]) -> None:
+        self.conn.execute(delete(resource_attributes).where(resource_attributes.c.task_id == task_id))
+        if attributes:
+            self.conn.execute(
+                insert(resource_attributes),
+                [
+                    {"task_id": task_id, "position": i, "type": a["Type"], "value": a["Value"]}
+                    for i, a in enumerate(attributes)
+                ],
+            )
+
+    def resource_attributes(self, task_id: int) -> Sequence[Row[Any]]:
+        c = resource_attributes.c
+        query = select(c.type, c.value).where(c.task_id == task_id).order_by(c.position)
+        return self.conn.execute(query).all()
+
+    def associate(self, kind: str, task_id: int, key: str, values: dict[str, Any]) -> None:
+        """Associate ``key`` with the task, or update the association's values."""
+        table, key_column = ASSOCIATIONS[kind]
+        where = (table.c.task_id == task_id, table.c[key_column] == key)
+        if self.conn.execute(select(table.c.task_id).where(*where)).first() is None:
+            self.conn.execute(insert(table).values(task_id=task_id, **{key_column: key}, **values))
+        else:
+            self.conn.execute(update(table).where(*where).values(**values))
+
+    def disassociate(self, kind: str, task_id: int, key: str) -> int:
+        table, key_column = ASSOCIATIONS[kind]
+        result = self.conn.execute(
+            delete(table).where(table.c.task_id == task_id, table.c[key_column] == key)
+        )
+        return result.rowcount
+
+    def list_associations(
+        self, kind: str, task_id: int, *, after: str | None, limit: int
+    ) -> Sequence[Row[Any]]:
+        table, key_column = ASSOCIATIONS[kind]
+        key = table.c[key_column]
+        query = select(table).where(table.c.task_id == task_id)
+        if after is not None:
+            query = query.where(key > after)
+        return self.conn.execute(query.order_by(key).limit(limit)).all()
+
+    # -- application states -------------------------------------------------------
+
+    def application_state(self, account_id: str, application_id: str) -> Row[Any] | None:
+        c = application_states.c
+        query = select(application_states).where(
+            c.account_id == account_id, c.application_id == application_id
+        )
+        return self.conn.execute(query).first()
+
+    def put_application_state(self, account_id: str, application_id: str, status: str, update_us: int) -> None:
+        """Record the state unless the application already holds a newer one."""
+        current = self.application_state(account_id, application_id)
+        if current is None:
+            self.conn.execute(
+                insert(application_states).values(
+                    account_id=account_id, application_id=application_id, status=status, update_us=update_us
+                )
+            )
+        elif current.update_us <= update_us:
+            c = application_states.c
+            self.conn.execute(
+                update(application_states)
+                .where(c.account_id == account_id, c.application_id == application_id)
+                .values(status=status, update_us=update_us)
+            )
+
+    def list_application_states(
+        self,
+        account_id: str,
+        *,
+        application_ids: Sequence[str] | None,
+        after: str | None,
+        limit: int,
+    ) -> Sequence[Row[Any]]:
+        c = application_states.c
+        query = select(application_states).where(c.account_id == account_id)
+        if application_ids is not None:
+            query = query.where(c.application_id.in_(list(application_ids)))
+        if after is not None:
+            query = query.where(c.application_id > after)
+        return self.conn.execute(query.order_by(c.application_id).limit(limit)).all()

@@ -1,0 +1,87 @@
+"""``mgh`` operations on application migration states.
+
+mighub has no Application Discovery Service, so any well-formed
+``ApplicationId`` is accepted. As for tasks, the newest ``UpdateDateTime``
+wins (a tie goes to the later arrival); a notification without one is stamped
+with the hub's time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..clock import from_us, now_us, to_us
+from ..context import RequestContext
+from ..errors import ResourceNotFoundException
+from ..store.transaction import Transaction
+from . import pagination
+from .base import MigrationHubBase
+
+APPLICATION_PAGE = 100
+
+
+class ApplicationOperations(MigrationHubBase):
+    async def notify_application_state(
+        self,
+        ctx: RequestContext,
+        application_id: str,
+        status: str,
+        update_date_time: datetime | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        update_us = to_us(update_date_time) if update_date_time is not None else now_us()
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            tx.put_application_state(ctx.account_id, application_id, status, update_us)
+            return {}
+
+        return await self.store.awrite(work)
+
+    async def describe_application_state(self, ctx: RequestContext, application_id: str) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            row = tx.application_state(ctx.account_id, application_id)
+            if row is None:
+                raise ResourceNotFoundException(f"No migration state has been notified for application {application_id}")
+            return {"ApplicationStatus": row.status, "LastUpdatedTime": from_us(row.update_us)}
+
+        return await self.store.aread(work)
+
+    async def list_application_states(
+        self,
+        ctx: RequestContext,
+        application_ids: list[str] | None = None,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> dict[str, Any]:
+        limit = max_results or APPLICATION_PAGE
+        # A token is only good for the same filter.
+        scope = "ListApplicationStates/" + ("*" if application_ids is None else str(len(application_ids)))
+        after = pagination.decode(next_token, scope, 1)
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            rows = tx.list_application_states(
+                ctx.account_id,
+                application_ids=application_ids,
+                after=after[0] if after else None,
+                limit=limit + 1,
+            )
+            rows, token = pagination.page(rows, limit, scope, lambda r: [r.application_id])
+            out: dict[str, Any] = {
+                "ApplicationStateList": [
+                    {
+                        "ApplicationId": r.application_id,
+                        "ApplicationStatus": r.status,
+                        "LastUpdatedTime": from_us(r.update_us),
+                    }
+                    for r in rows
+                ]
+            }
+            if token:
+                out["NextToken"] = token
+            return out
+
+        return await self.store.aread(work)

@@ -1,0 +1,292 @@
+"""``mgh`` operations on what a task is associated with: resource attributes,
+created artifacts, discovered resources and source resources.
+
+mighub has no Application Discovery Service behind it, so any well-formed
+``ConfigurationId`` is accepted as a discovered resource.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ..context import RequestContext
+from ..errors import InvalidInputException, ResourceNotFoundException
+from ..store.transaction import Transaction
+from . import pagination
+from .base import MigrationHubBase
+
+ASSOCIATION_PAGE = 10  # the models' maximum for these three listings
+
+_MAC = re.compile(r"([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})")
+# "^[^<>{}\\/?,=\p{Cntrl}]{1,256}$": Java's \p{Cntrl} is the ASCII controls.
+_FQDN = re.compile(r"[^<>{}\\/?,=\x00-\x1f\x7f]{1,256}")
+
+
+def _ipv4(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _ipv6(value: str) -> bool:
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return False
+    return True
+
+
+# The value formats the model documents for ResourceAttribute, per type; the
+# other types are free text within the model's own limits.
+ATTRIBUTE_FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
+    "IPV4_ADDRESS": (_ipv4, "an IPv4 address x.x.x.x, where x is an integer from 0 to 255"),
+    "IPV6_ADDRESS": (_ipv6, "an IPv6 address"),
+    "MAC_ADDRESS": (lambda v: _MAC.fullmatch(v) is not None, "a MAC address matching ^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$"),
+    "FQDN": (lambda v: _FQDN.fullmatch(v) is not None, "a domain name matching ^[^<>{}\\\\/?,=\\p{Cntrl}]{1,256}$"),
+}
+
+
+def check_resource_attributes(attributes: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Validate each value for its type and apply the model's VM rule: VM_*
+    attributes given without a VM_MANAGER_ID are discarded."""
+    problems = []
+    for position, attribute in enumerate(attributes, start=1):
+        check = ATTRIBUTE_FORMATS.get(attribute["Type"])
+        if check is not None and not check[0](attribute["Value"]):
+            problems.append(
+                f"Value '{attribute['Value']}' at 'ResourceAttributeList.member.{position}.Value' "
+                f"failed to satisfy constraint: Member must be {check[1]} for type {attribute['Type']}"
+            )
+    if problems:
+        count = len(problems)
+        raise InvalidInputException(
+            f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems)
+        )
+    if not any(a["Type"] == "VM_MANAGER_ID" for a in attributes):
+        attributes = [a for a in attributes if not a["Type"].startswith("VM_")]
+    return attributes
+
+
+class AssociationOperations(MigrationHubBase):
+    # -- the generic shapes of associate / disassociate / list -----------------
+
+    async def _associate(
+        self, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            task = self.live_task(tx, ctx, stream, task_name)
+            tx.associate(kind, task.id, key, values)
+            return {}
+
+        return await self.store.awrite(work)
+
+    async def _disassociate(
+        self, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str, label: str
+    ) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            task = self.live_task(tx, ctx, stream, task_name)
+            if not tx.disassociate(kind, task.id, key):
+                raise ResourceNotFoundException(f"{label} {key} is not associated with migration task {task_name}")
+            return {}
+
+        return await self.store.awrite(work)
+
+    async def _list(
+        self,
+        ctx: RequestContext,
+        stream: str,
+        task_name: str,
+        kind: str,
+        next_token: str | None,
+        max_results: int | None,
+        output: tuple[str, Callable[[Any], dict[str, Any]]],
+    ) -> dict[str, Any]:
+        limit = max_results or ASSOCIATION_PAGE
+        list_key, describe = output
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            task = self.readable_task(tx, ctx, stream, task_name)
+            scope = f"{kind}/{task.id}"
+            after = pagination.decode(next_token, scope, 1)
+            rows = tx.list_associations(kind, task.id, after=after[0] if after else None, limit=limit + 1)
+            key_of = _KEYS[kind]
+            rows, token = pagination.page(rows, limit, scope, lambda r: [key_of(r)])
+            out: dict[str, Any] = {list_key: [describe(r) for r in rows]}
+            if token:
+                out["NextToken"] = token
+            return out
+
+        return await self.store.aread(work)
+
+    # -- resource attributes ------------------------------------------------------
+
+    async def put_resource_attributes(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        resource_attribute_list: list[dict[str, str]],
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        attributes = check_resource_attributes(resource_attribute_list)
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            task = self.live_task(tx, ctx, progress_update_stream, migration_task_name)
+            tx.replace_resource_attributes(task.id, attributes)
+            return {}
+
+        return await self.store.awrite(work)
+
+    # -- created artifacts ----------------------------------------------------------
+
+    async def associate_created_artifact(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        created_artifact: dict[str, str],
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        return await self._associate(
+            ctx, progress_update_stream, migration_task_name, "created_artifact",
+            created_artifact["Name"], {"description": created_artifact.get("Description")},
+        )
+
+    async def disassociate_created_artifact(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        created_artifact_name: str,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        return await self._disassociate(
+            ctx, progress_update_stream, migration_task_name, "created_artifact",
+            created_artifact_name, "Created artifact",
+        )
+
+    async def list_created_artifacts(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._list(
+            ctx, progress_update_stream, migration_task_name, "created_artifact", next_token, max_results,
+            ("CreatedArtifactList", lambda r: _drop_none({"Name": r.name, "Description": r.description})),
+        )
+
+    # -- discovered resources -------------------------------------------------------
+
+    async def associate_discovered_resource(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        discovered_resource: dict[str, str],
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        return await self._associate(
+            ctx, progress_update_stream, migration_task_name, "discovered_resource",
+            discovered_resource["ConfigurationId"], {"description": discovered_resource.get("Description")},
+        )
+
+    async def disassociate_discovered_resource(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        configuration_id: str,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        return await self._disassociate(
+            ctx, progress_update_stream, migration_task_name, "discovered_resource",
+            configuration_id, "Discovered resource",
+        )
+
+    async def list_discovered_resources(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._list(
+            ctx, progress_update_stream, migration_task_name, "discovered_resource", next_token, max_results,
+            (
+                "DiscoveredResourceList",
+                lambda r: _drop_none({"ConfigurationId": r.configuration_id, "Description": r.description}),
+            ),
+        )
+
+    # -- source resources -------------------------------------------------------------
+
+    async def associate_source_resource(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        source_resource: dict[str, str],
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        return await self._associate(
+            ctx, progress_update_stream, migration_task_name, "source_resource", source_resource["Name"],
+            {
+                "description": source_resource.get("Description"),
+                "status_detail": source_resource.get("StatusDetail"),
+            },
+        )
+
+    async def disassociate_source_resource(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        source_resource_name: str,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        return await self._disassociate(
+            ctx, progress_update_stream, migration_task_name, "source_resource",
+            source_resource_name, "Source resource",
+        )
+
+    async def list_source_resources(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> dict[str, Any]:
+        return await self._list(
+            ctx, progress_update_stream, migration_task_name, "source_resource", next_token, max_results,
+            (
+                "SourceResourceList",
+                lambda r: _drop_none(
+                    {"Name": r.name, "Description": r.description, "StatusDetail": r.status_detail}
+                ),
+            ),
+        )
+
+
+_KEYS: dict[str, Callable[[Any], str]] = {
+    "created_artifact": lambda r: r.name,
+    "discovered_resource": lambda r: r.configuration_id,
+    "source_resource": lambda r: r.name,
+}
+
+
+def _drop_none(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}

@@ -1,0 +1,231 @@
+"""``mgh`` operations on progress update streams and migration tasks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ..clock import from_us, now_us, to_us
+from ..context import RequestContext
+from ..errors import InvalidInputException, ResourceNotFoundException
+from ..protocol.validation import INT64_MAX
+from ..store.transaction import Transaction
+from . import pagination
+from .base import MigrationHubBase
+
+FINAL_STATUSES = frozenset({"COMPLETED", "FAILED"})
+DEFAULT_PAGE = 100
+
+
+def stale_at_us(status: str, update_us: int, next_update_seconds: int) -> int | None:
+    """When a task with this state turns stale, or None if it never does.
+
+    A finished task is never stale, and ``NextUpdateSeconds = 0`` promises no
+    further update. Tools send up to 2**63-1 seconds: the deadline saturates.
+    """
+    if status in FINAL_STATUSES or next_update_seconds == 0:
+        return None
+    return min(update_us + next_update_seconds * 1_000_000, INT64_MAX)
+
+
+class TaskOperations(MigrationHubBase):
+    # -- progress update streams ------------------------------------------------
+
+    async def create_progress_update_stream(
+        self, ctx: RequestContext, progress_update_stream_name: str, dry_run: bool = False
+    ) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            stream = tx.stream(ctx.account_id, progress_update_stream_name)
+            if stream is None:
+                tx.create_stream(ctx.account_id, progress_update_stream_name, now_us())
+            elif stream.deleting:
+                raise InvalidInputException(
+                    f"Progress update stream {progress_update_stream_name} is being deleted"
+                )
+            return {}
+
+        return await self.store.awrite(work)
+
+    async def delete_progress_update_stream(
+        self, ctx: RequestContext, progress_update_stream_name: str, dry_run: bool = False
+    ) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            stream = tx.stream(ctx.account_id, progress_update_stream_name)
+            if stream is None:
+                raise ResourceNotFoundException(
+                    f"Progress update stream {progress_update_stream_name} does not exist"
+                )
+            if not stream.deleting:
+                tx.mark_stream_deleting(stream.id)
+            return {}
+
+        result = await self.store.awrite(work)
+        self._on_stream_deleting()
+        return result
+
+    async def list_progress_update_streams(
+        self, ctx: RequestContext, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        limit = max_results or DEFAULT_PAGE
+        scope = "ListProgressUpdateStreams"
+        after = pagination.decode(next_token, scope, 1)
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            names = tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=limit + 1)
+            names, token = pagination.page(names, limit, scope, lambda name: [name])
+            out: dict[str, Any] = {
+                "ProgressUpdateStreamSummaryList": [{"ProgressUpdateStreamName": n} for n in names]
+            }
+            if token:
+                out["NextToken"] = token
+            return out
+
+        return await self.store.aread(work)
+
+    # -- migration tasks ---------------------------------------------------------
+
+    async def import_migration_task(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            stream = self.live_stream(tx, ctx, progress_update_stream)
+            if tx.task(ctx.account_id, progress_update_stream, migration_task_name) is None:
+                tx.create_task(stream.id, ctx.account_id, progress_update_stream, migration_task_name, now_us())
+            return {}
+
+        return await self.store.awrite(work)
+
+    async def notify_migration_task_state(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        task: dict[str, Any],
+        update_date_time: datetime,
+        next_update_seconds: int,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        update_us = to_us(update_date_time)
+        state = {
+            "status": task["Status"],
+            "status_detail": task.get("StatusDetail"),
+            "progress_percent": task.get("ProgressPercent"),
+            "update_us": update_us,
+            "next_update_seconds": next_update_seconds,
+            "stale_at_us": stale_at_us(task["Status"], update_us, next_update_seconds),
+        }
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            found = self.live_task(tx, ctx, progress_update_stream, migration_task_name)
+            tx.record_update(found.id, state, now_us())
+            return {}
+
+        return await self.store.awrite(work)
+
+    async def describe_migration_task(
+        self, ctx: RequestContext, progress_update_stream: str, migration_task_name: str
+    ) -> dict[str, Any]:
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            row = self.readable_task(tx, ctx, progress_update_stream, migration_task_name)
+            described: dict[str, Any] = {
+                "ProgressUpdateStream": row.stream_name,
+                "MigrationTaskName": row.name,
+            }
+            if row.status is not None:
+                described["Task"] = _task_state(row)
+                described["UpdateDateTime"] = from_us(row.update_us)
+            attributes = tx.resource_attributes(row.id)
+            if attributes:
+                described["ResourceAttributeList"] = [{"Type": a.type, "Value": a.value} for a in attributes]
+            return {"MigrationTask": described}
+
+        return await self.store.aread(work)
+
+    async def list_migration_tasks(
+        self,
+        ctx: RequestContext,
+        next_token: str | None = None,
+        max_results: int | None = None,
+        resource_name: str | None = None,
+    ) -> dict[str, Any]:
+        limit = max_results or DEFAULT_PAGE
+        # A token is only good for the same filter.
+        scope = f"ListMigrationTasks/{resource_name or ''}"
+        after = pagination.decode(next_token, scope, 2)
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            rows = tx.list_tasks(
+                ctx.account_id,
+                after=after,  # type: ignore[arg-type]
+                limit=limit + 1,
+                configuration_id=resource_name,
+            )
+            rows, token = pagination.page(rows, limit, scope, lambda r: [r.stream_name, r.name])
+            out: dict[str, Any] = {"MigrationTaskSummaryList": [_summary(r) for r in rows]}
+            if token:
+                out["NextToken"] = token
+            return out
+
+        return await self.store.aread(work)
+
+    async def list_migration_task_updates(
+        self,
+        ctx: RequestContext,
+        progress_update_stream: str,
+        migration_task_name: str,
+        next_token: str | None = None,
+        max_results: int | None = None,
+    ) -> dict[str, Any]:
+        limit = max_results or DEFAULT_PAGE
+
+        def work(tx: Transaction) -> dict[str, Any]:
+            self.check_home_region(tx, ctx)
+            task = self.readable_task(tx, ctx, progress_update_stream, migration_task_name)
+            # The task's id in the scope keeps one task's token off another's history.
+            scope = f"ListMigrationTaskUpdates/{task.id}"
+            after = pagination.decode(next_token, scope, 2)
+            rows = tx.list_task_updates(task.id, after=after, limit=limit + 1)  # type: ignore[arg-type]
+            rows, token = pagination.page(rows, limit, scope, lambda r: [r.update_us, r.id])
+            out: dict[str, Any] = {
+                "MigrationTaskUpdateList": [
+                    {
+                        "UpdateDateTime": from_us(r.update_us),
+                        "UpdateType": "MIGRATION_TASK_STATE_UPDATED",
+                        "MigrationTaskState": _task_state(r),
+                    }
+                    for r in rows
+                ]
+            }
+            if token:
+                out["NextToken"] = token
+            return out
+
+        return await self.store.aread(work)
+
+
+def _task_state(row: Any) -> dict[str, Any]:
+    state: dict[str, Any] = {"Status": row.status}
+    if row.status_detail is not None:
+        state["StatusDetail"] = row.status_detail
+    if row.progress_percent is not None:
+        state["ProgressPercent"] = row.progress_percent
+    return state
+
+
+def _summary(row: Any) -> dict[str, Any]:
+    summary: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
+    if row.status is not None:
+        summary.update(_task_state(row))
+        summary["UpdateDateTime"] = from_us(row.update_us)
+    return summary
