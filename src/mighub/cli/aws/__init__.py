@@ -11,7 +11,28 @@ import sys
 
 from .errors import EXIT_COMMAND_LINE, EXIT_INTERRUPTED, EXIT_OTHER, CliError, CommandLineError
 
-__all__ = ["main"]
+__all__ = ["main", "is_aws_command"]
+
+# Global options that take a value: the word after them is not the command.
+_VALUED_GLOBALS = frozenset({
+    "--endpoint-url", "--ca-bundle", "--output", "--query", "--profile", "--region", "--color",
+    "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format",
+})
+
+
+def is_aws_command(argv: list[str]) -> bool:
+    """Whether ``argv`` (after ``mighub``) is an aws-style command: its first word that is
+    neither a global option nor an option's value is a service name or ``help``."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+            continue
+        if word.startswith("-"):
+            skip = word in _VALUED_GLOBALS
+            continue
+        return word in ("mgh", "migrationhub-config", "help")
+    return False
 
 
 def _invalid_choice(value: str, choices: list[str]) -> CommandLineError:
