@@ -7,6 +7,7 @@ costs only the JSON load of one service model.
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
@@ -31,6 +32,13 @@ def loader():  # type: ignore[no-untyped-def]
     class _KnownServicesLoader(Loader):  # type: ignore[misc]
         def list_available_services(self, type_name: str) -> list[str]:
             return list(SERVICES.values())
+
+        def load_data(self, name: str) -> Any:
+            # The legacy endpoints table (~1 MB, ~16 ms to parse) only guesses hosts
+            # from regions; this CLI always passes an explicit endpoint URL and region.
+            if name == "endpoints":
+                return {"partitions": [], "version": 3}
+            return super().load_data(name)
 
     # AWS_DATA_PATH adds model directories, as it does for botocore's own loader.
     extra = os.environ.get("AWS_DATA_PATH")
