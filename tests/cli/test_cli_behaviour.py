@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from conftest import Hub, _free_port
+from cli_harness import Hub, _free_port
 
 
 def _bare_env(hub: Hub, tmp_path: Path) -> dict[str, str]:

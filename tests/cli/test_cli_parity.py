@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Hub
+from cli_harness import Hub
 
 SEED_TASK = 'Status=IN_PROGRESS,StatusDetail="Copying image data",ProgressPercent=77'
 

@@ -9,7 +9,7 @@ import botocore.session
 import pytest
 from botocore import xform_name
 
-from conftest import Hub
+from cli_harness import Hub
 
 _SESSION = botocore.session.get_session()
 OPERATIONS = [

@@ -132,7 +132,7 @@ class Connection:
         return self.session.get_config_variable("region") or None
 
     # -- clients ---------------------------------------------------------------
-    def client(self, service: str, region: str | None = None) -> Any:
+    def client(self, service: str, region: str | None = None, probe: bool = False) -> Any:
         from botocore import UNSIGNED
         from botocore.config import Config
 
@@ -156,6 +156,9 @@ class Connection:
             timeouts["read_timeout"] = self.opts.read_timeout or None
         if self.opts.connect_timeout is not None:
             timeouts["connect_timeout"] = self.opts.connect_timeout or None
+        if probe:
+            # One quick try: a hub that is not there fails the real call anyway, with its own message.
+            timeouts.update(retries={"max_attempts": 1}, connect_timeout=2, read_timeout=5)
         if timeouts:
             config = config.merge(Config(**timeouts))
         verify: Any = self.opts.ca_bundle or (None if self.opts.verify_ssl else False)
@@ -171,7 +174,7 @@ class Connection:
     def home_region(self, endpoint: str) -> str:
         """The hub's home region, for callers that configured none; never fails."""
         try:
-            client = self.client("migrationhub-config", region=FALLBACK_REGION)
+            client = self.client("migrationhub-config", region=FALLBACK_REGION, probe=True)
             region = client.get_home_region().get("HomeRegion")
         except Exception:
             return FALLBACK_REGION

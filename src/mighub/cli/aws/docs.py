@@ -18,6 +18,8 @@ class _Text(HTMLParser):
         self.current: list[str] = []
 
     def _flush(self) -> None:
+        if "".join(self.current).strip() == "*":
+            return  # a list item whose text sits in a nested <p>: keep the bullet for it
         text = re.sub(r"\s+", " ", "".join(self.current)).strip()
         if text:
             self.paragraphs.append(text)

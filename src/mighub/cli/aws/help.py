@@ -84,7 +84,7 @@ def operation_help(service: str, cli_name: str, operation: OperationModel, out: 
     paging_args = arguments.paging_arguments(operation)
     out.write(_h("name") + _body(f"{cli_name} -") + "\n\n")
     out.write(_h("description") + docs.render(operation.documentation, indent=7) + "\n\n")
-    out.write(_body(f"See 'mighub help' for descriptions of global parameters.") + "\n\n")
+    out.write(_body("See 'mighub help' for descriptions of global parameters.") + "\n\n")
     if paging_args:
         config = commands.paginator_config(operation) or {}
         result_key = config.get("result_key", "")
