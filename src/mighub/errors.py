@@ -15,9 +15,11 @@ class ServiceError(Exception):
     status: int = 400
     sender_fault: bool = True
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, **fields: object) -> None:
         super().__init__(message)
         self.message = message
+        # Further members of the error shape, e.g. ThrottlingException's RetryAfterSeconds.
+        self.fields = fields
 
     @property
     def code(self) -> str:
@@ -94,7 +96,7 @@ class IncompleteSignatureException(ServiceError):
 
 
 class InvalidSignatureException(ServiceError):
-    status = 403
+    pass
 
 
 class UnrecognizedClientException(ServiceError):

@@ -19,7 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def run_upgrade(args: argparse.Namespace) -> int:
     from ..store.migrate import SchemaError, ensure_schema, head_revision
 
-    engine = create_engine(args.database)
+    from ..store.dialect import normalize_url
+
+    engine = create_engine(normalize_url(args.database))
     try:
         with engine.begin() as conn:
             ensure_schema(conn, upgrade=True)

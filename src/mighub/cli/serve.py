@@ -65,9 +65,25 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="refuse request bodies larger than this (default 1048576)",
     )
     parser.add_argument(
+        "--auth-file",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="TOML file of principals (keys and IAM-style policies); without it the hub runs in "
+        "development mode: any credentials, one account, everything allowed",
+    )
+    parser.add_argument(
+        "--audit-log",
+        default=None,
+        metavar="PATH|-",
+        help="append one JSON line per API request to PATH ('-' for standard output)",
+    )
+    parser.add_argument("--tls-cert", type=Path, default=None, metavar="PEM", help="serve HTTPS with this certificate")
+    parser.add_argument("--tls-key", type=Path, default=None, metavar="PEM", help="the certificate's private key")
+    parser.add_argument(
         "--insecure",
         action="store_true",
-        help="allow listening on a non-loopback address without authentication",
+        help="allow listening on a non-loopback address without an auth file",
     )
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     parser.set_defaults(handler=run)
@@ -83,14 +99,27 @@ def _is_loopback(host: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not _is_loopback(args.host) and not args.insecure:
+    if not _is_loopback(args.host) and args.auth_file is None and not args.insecure:
         print(
-            f"mighub: refusing to listen on {args.host}: it is not a loopback address and this hub "
-            "has no authentication configured, so anyone who can reach it could read and change "
-            "every migration. Listen on 127.0.0.1, or pass --insecure if the network is trusted.",
+            f"mighub: refusing to listen on {args.host}: it is not a loopback address and no "
+            "--auth-file is given, so anyone who can reach it could read and change every "
+            "migration. Give --auth-file, listen on 127.0.0.1, or pass --insecure if the network "
+            "is trusted.",
             file=sys.stderr,
         )
         return 2
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("mighub: --tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    auth_config = None
+    if args.auth_file is not None:
+        from ..auth.config import AuthFileError, load_auth_file
+
+        try:
+            auth_config = load_auth_file(args.auth_file)
+        except AuthFileError as exc:
+            print(f"mighub: {exc}", file=sys.stderr)
+            return 2
     home_region = None if args.home_region.lower() == "none" else args.home_region
     if home_region is not None:
         pattern = service_model("migrationhub-config").shape_for("HomeRegion").metadata["pattern"]
@@ -111,7 +140,9 @@ def run(args: argparse.Namespace) -> int:
     from ..store.migrate import SchemaError
 
     try:
-        store = Store(url)
+        # The embedded default upgrades itself; a shared database is upgraded
+        # on purpose, with `mighub db upgrade`, while no old replica uses it.
+        store = Store(url, upgrade=url.startswith("sqlite"))
     except SchemaError as exc:
         print(f"mighub: cannot use {url}: {exc}", file=sys.stderr)
         return 2
@@ -126,10 +157,14 @@ def run(args: argparse.Namespace) -> int:
         return 1
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    endpoint = f"http://{host}:{port}"
+    endpoint = f"{'https' if args.tls_cert else 'http'}://{host}:{port}"
+
+    from ..auth.audit import AuditLog
+    from ..auth.gate import Gate
 
     hub = Hub(store, HubSettings(preset_home_region=home_region))
-    app = App(hub, max_body_size=args.max_body_size)
+    audit = AuditLog(args.audit_log) if args.audit_log else None
+    app = App(hub, max_body_size=args.max_body_size, gate=Gate(auth_config), audit=audit)
     config = uvicorn.Config(
         app,
         log_level=args.log_level,
@@ -138,19 +173,28 @@ def run(args: argparse.Namespace) -> int:
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         lifespan="on",
         timeout_graceful_shutdown=5,
+        ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
+        ssl_keyfile=str(args.tls_key) if args.tls_key else None,
     )
     server = uvicorn.Server(config)
 
     where = url if args.database else f"{data_dir / DATABASE_FILE} (SQLite)"
     region = home_region or "none (set one with CreateHomeRegionControl)"
+    if auth_config is None:
+        access = "development mode: any credentials, one account (000000000000), everything allowed"
+        credentials = f"  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={home_region or 'us-east-1'}\n"
+    else:
+        access = f"{len(auth_config.principals)} principal(s) from {args.auth_file}; requests must be signed"
+        credentials = "  export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...   # a key from the auth file\n"
     print(
         f"mighub {_version()} serving the AWS Migration Hub API at {endpoint}\n"
         f"  data:        {where}\n"
         f"  home region: {region}\n"
+        f"  access:      {access}\n"
         f"\n"
-        f"Point the aws CLI and boto3 at it (any credentials do in development mode):\n"
+        f"Point the aws CLI and boto3 at it:\n"
         f"  export AWS_ENDPOINT_URL={endpoint}\n"
-        f"  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={home_region or 'us-east-1'}\n"
+        f"{credentials}"
         f"then, for example:\n"
         f"  aws mgh list-progress-update-streams\n"
         f"  python -c \"import boto3; print(boto3.client('mgh').list_progress_update_streams())\"\n"
@@ -162,6 +206,8 @@ def run(args: argparse.Namespace) -> int:
         server.run(sockets=[sock])
     finally:
         store.close()
+        if audit is not None:
+            audit.close()
     print("mighub: stopped", flush=True)
     return 0
 

@@ -44,4 +44,4 @@ def dump(payload: Any) -> bytes:
 
 
 def error_body(error: ServiceError) -> bytes:
-    return orjson.dumps({"__type": error.code, "message": error.message})
+    return orjson.dumps({"__type": error.code, "message": error.message, **error.fields})

@@ -57,7 +57,8 @@ def _show(value: Any) -> str:
 
 
 def _violation(value: Any, path: str, constraint: str) -> str:
-    return f"Value '{_show(value)}' at '{path}' failed to satisfy constraint: Member must {constraint}"
+    shown = "null" if value is None else f"'{_show(value)}'"
+    return f"Value {shown} at '{path}' failed to satisfy constraint: Member must {constraint}"
 
 
 def _type_error(path: str, expected: str, value: Any) -> SerializationException:

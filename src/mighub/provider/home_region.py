@@ -68,6 +68,7 @@ class HomeRegionProvider(Provider):
             )
 
         def work(tx: Transaction) -> dict[str, Any]:
+            tx.lock_account(ctx.account_id)  # one home region, even across replicas
             existing = tx.list_home_region_controls(
                 ctx.account_id,
                 control_id=None,

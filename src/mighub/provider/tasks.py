@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from ..auth.resources import task_arn
 from ..clock import from_us, now_us, to_us
 from ..context import RequestContext
 from ..errors import InvalidInputException, ResourceNotFoundException
@@ -172,6 +173,12 @@ class TaskOperations(MigrationHubBase):
                 configuration_id=resource_name,
             )
             rows, token = pagination.page(rows, limit, scope, lambda r: [r.stream_name, r.name])
+            # Only tasks the caller may describe; a page may come back short.
+            region, account = ctx.arn_region, ctx.account_id
+            rows = [
+                r for r in rows
+                if ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, r.stream_name, r.name))
+            ]
             out: dict[str, Any] = {"MigrationTaskSummaryList": [_summary(r) for r in rows]}
             if token:
                 out["NextToken"] = token

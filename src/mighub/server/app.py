@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 from typing import Any
 from uuid import uuid4
 
-from ..context import DEV_ACCOUNT, RequestContext
+from ..auth.audit import AuditLog
+from ..auth.gate import Gate
+from ..context import RequestContext
 from ..errors import (
     InternalServerError,
     RequestEntityTooLargeException,
@@ -31,17 +32,23 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_BODY = 1024 * 1024
 
-# "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/mgh/aws4_request, ..."
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/(\d{8})/([^/,\s]+)/([^/,\s]+)/aws4_request")
-
 Send = Any
 Receive = Any
 
 
 class App:
-    def __init__(self, hub: Hub, *, max_body_size: int = DEFAULT_MAX_BODY) -> None:
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        max_body_size: int = DEFAULT_MAX_BODY,
+        gate: Gate | None = None,
+        audit: AuditLog | None = None,
+    ) -> None:
         self.hub = hub
         self.max_body_size = max_body_size
+        self.gate = gate or Gate(None)
+        self.audit = audit
         self.operations = operations_by_target()
         self._background: list[asyncio.Task[None]] = []
 
@@ -75,8 +82,11 @@ class App:
 
     async def _aws(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         request_id = str(uuid4())
+        ctx: RequestContext | None = None
+        error_code: str | None = None
         try:
-            headers = _headers(scope)
+            raw_headers = _headers(scope)
+            headers = dict(raw_headers)
             body = await self._read_body(headers, receive)
             target = headers.get("x-amz-target", "")
             operation = self.operations.get(target)
@@ -87,15 +97,43 @@ class App:
                     else "Missing X-Amz-Target header naming the operation"
                 )
             ctx = RequestContext(operation=operation, request_id=request_id)
-            _identify_caller(ctx, headers.get("authorization"))
+            self.gate.authenticate(
+                ctx,
+                method=scope["method"],
+                path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+                query=scope.get("query_string", b"").decode("latin-1"),
+                headers=raw_headers,
+                body=body,
+            )
             result = await self.hub.call(ctx, json11.parse_body(body))
             await _respond(send, 200, json11.dump(result), request_id)
         except ServiceError as error:
+            error_code = error.code
             await _respond(send, error.status, json11.error_body(error), request_id, error.code)
         except Exception:
             log.exception("request %s failed", request_id)
             error = InternalServerError("The hub failed to process the request")
+            error_code = error.code
             await _respond(send, error.status, json11.error_body(error), request_id, error.code)
+        if self.audit is not None:
+            self._record(scope, request_id, ctx, error_code)
+
+    def _record(self, scope: dict[str, Any], request_id: str, ctx: RequestContext | None, error_code: str | None) -> None:
+        assert self.audit is not None
+        client = scope.get("client")
+        self.audit.record(
+            requestId=request_id,
+            eventName=ctx.operation.name if ctx else None,
+            eventSource=f"{ctx.operation.service}.amazonaws.com" if ctx else None,
+            principal=ctx.principal if ctx and ctx.policy is not None else None,
+            accountId=ctx.account_id if ctx and ctx.policy is not None else None,
+            accessKeyId=ctx.access_key_id if ctx else None,
+            awsRegion=ctx.region if ctx else None,
+            resource=ctx.resource if ctx else None,
+            decision=ctx.decision if ctx else None,
+            errorCode=error_code,
+            sourceIPAddress=client[0] if client else None,
+        )
 
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         limit = self.max_body_size
@@ -122,18 +160,8 @@ def _too_large(limit: int) -> RequestEntityTooLargeException:
     return RequestEntityTooLargeException(f"The request body is larger than the limit of {limit} bytes")
 
 
-def _headers(scope: dict[str, Any]) -> dict[str, str]:
-    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-
-
-def _identify_caller(ctx: RequestContext, authorization: str | None) -> None:
-    """Development mode: everyone is one account; a SigV4 header gives the region."""
-    ctx.account_id = DEV_ACCOUNT
-    if authorization:
-        match = _CREDENTIAL.search(authorization)
-        if match:
-            ctx.principal = match.group(1)
-            ctx.region = match.group(3)
+def _headers(scope: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in scope["headers"]]
 
 
 async def _respond(send: Send, status: int, body: bytes, request_id: str, error_code: str | None = None) -> None:

@@ -19,7 +19,8 @@ from botocore import xform_name
 
 from ..clock import now_us
 from ..context import RequestContext
-from ..errors import DryRunOperation, UnknownOperationException
+from ..auth import resources
+from ..errors import AccessDeniedException, DryRunOperation, UnauthorizedOperation, UnknownOperationException
 from ..models import Operation
 from ..protocol.validation import validate_input
 from ..provider.base import Provider
@@ -60,9 +61,17 @@ class Hub:
     async def call(self, ctx: RequestContext, body: Any) -> dict[str, Any]:
         operation = ctx.operation
         params = validate_input(operation.model.input_shape, body)
+        allowed = self._authorize(ctx, params)
         if params.get("DryRun"):
-            # Every caller is allowed everything until access control says otherwise.
-            raise DryRunOperation()
+            # A dry run answers exactly one question: would the caller be allowed?
+            raise DryRunOperation() if allowed else UnauthorizedOperation(
+                f"{ctx.principal} is not authorized to perform {ctx.decision_action} on {ctx.resource}"
+            )
+        if not allowed:
+            raise AccessDeniedException(
+                f"User: {ctx.principal} is not authorized to perform: {ctx.decision_action} "
+                f"on resource: {ctx.resource}"
+            )
         await self._ensure_account(ctx.account_id)
         method: Callable[..., Awaitable[dict[str, Any]]] | None = getattr(
             self._providers[operation.service], xform_name(operation.name), None
@@ -71,6 +80,15 @@ class Hub:
             raise UnknownOperationException(f"{operation.name} is not implemented by this hub")
         names = _argument_names(operation)
         return await method(ctx, **{names[key]: value for key, value in params.items()})
+
+    @staticmethod
+    def _authorize(ctx: RequestContext, params: dict[str, Any]) -> bool:
+        operation = ctx.operation.name
+        ctx.resource = resources.resource(operation, params, ctx.arn_region, ctx.account_id)
+        ctx.decision_action = resources.action(operation)
+        allowed = ctx.allows(ctx.decision_action, ctx.resource)
+        ctx.decision = "Allow" if allowed else "Deny"
+        return allowed
 
     # -- accounts ----------------------------------------------------------------
 
@@ -81,10 +99,7 @@ class Hub:
         preset = self.settings.preset_home_region
 
         def work(tx: Transaction) -> None:
-            if tx.account_exists(account_id):
-                return
-            tx.create_account(account_id, now_us())
-            if preset is not None:
+            if tx.create_account(account_id, now_us()) and preset is not None:
                 add_control(tx, account_id, preset)
 
         await self.store.awrite(work)

@@ -25,10 +25,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..errors import InternalServerError, ServiceError, ServiceUnavailableException
+from .dialect import is_retryable, normalize_url
 from .migrate import ensure_schema
 from .transaction import Transaction
 
@@ -56,7 +56,7 @@ class Store:
     """The database behind the hub. Thread-safe; one per process."""
 
     def __init__(self, url: str, *, readers: int = 4, upgrade: bool = True) -> None:
-        self.url = make_url(url)
+        self.url = normalize_url(url)
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
@@ -74,7 +74,8 @@ class Store:
 
     def _make_engine(self, *, write: bool) -> Engine:
         if self.dialect != "sqlite":
-            return create_engine(self.url, pool_pre_ping=True)
+            # The writer holds one connection; readers share a small pool.
+            return create_engine(self.url, pool_pre_ping=True, pool_size=1 if write else 8)
         engine = create_engine(self.url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -148,6 +149,24 @@ class Store:
             conn.close()
 
     def _run_batch(self, conn: Any, batch: list[_Job]) -> None:
+        # Another replica's transaction may deadlock with this one; the database
+        # then aborts one of them, and the units of work, which read everything
+        # they decide on, are simply run again.
+        for attempt in range(5):
+            try:
+                outcomes = self._try_batch(conn, batch)
+                break
+            except (OperationalError, DBAPIError) as exc:
+                if attempt == 4 or not is_retryable(exc):
+                    raise
+        # Committed: now, and only now, the callers hear back.
+        for job, ok, value in outcomes:
+            if ok:
+                job.future.set_result(value)
+            else:
+                job.future.set_exception(value)
+
+    def _try_batch(self, conn: Any, batch: list[_Job]) -> list[tuple[_Job, bool, Any]]:
         outcomes: list[tuple[_Job, bool, Any]] = []
         with conn.begin():
             tx = Transaction(conn)
@@ -159,7 +178,7 @@ class Store:
                     savepoint.rollback()
                     outcomes.append((job, False, exc))
                 except (OperationalError, DBAPIError) as exc:
-                    if exc.connection_invalidated:
+                    if exc.connection_invalidated or is_retryable(exc):
                         raise
                     savepoint.rollback()
                     log.exception("unit of work failed")
@@ -171,12 +190,7 @@ class Store:
                 else:
                     savepoint.commit()
                     outcomes.append((job, True, result))
-        # Committed: now, and only now, the callers hear back.
-        for job, ok, value in outcomes:
-            if ok:
-                job.future.set_result(value)
-            else:
-                job.future.set_exception(value)
+        return outcomes
 
     # -- reads -------------------------------------------------------------------
 

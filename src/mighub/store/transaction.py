@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, and_, delete, func, insert, or_, select, tuple_, update
 
+from . import dialect
 from .schema import (
     TASK_CHILDREN,
     accounts,
@@ -38,6 +39,10 @@ ASSOCIATIONS = {
 class Transaction:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
+        self.dialect = conn.dialect.name
+
+    def _insert(self, table: Any) -> Any:
+        return dialect.insert(self.dialect, table)
 
     # -- accounts and home-region controls -------------------------------------
 
@@ -45,8 +50,21 @@ class Transaction:
         query = select(accounts.c.account_id).where(accounts.c.account_id == account_id)
         return self.conn.execute(query).first() is not None
 
-    def create_account(self, account_id: str, now_us: int) -> None:
-        self.conn.execute(insert(accounts).values(account_id=account_id, created_us=now_us))
+    def create_account(self, account_id: str, now_us: int) -> bool:
+        """Create the account; False if it already exists (another replica may
+        have created it a moment ago)."""
+        query = (
+            self._insert(accounts)
+            .values(account_id=account_id, created_us=now_us)
+            .on_conflict_do_nothing(index_elements=["account_id"])
+            .returning(accounts.c.account_id)
+        )
+        return self.conn.execute(query).first() is not None
+
+    def lock_account(self, account_id: str) -> None:
+        """Serialise changes to the account's home region across replicas."""
+        query = select(accounts.c.account_id).where(accounts.c.account_id == account_id)
+        self.conn.execute(query.with_for_update())
 
     def home_region(self, account_id: str) -> str | None:
         query = (
@@ -107,7 +125,9 @@ class Transaction:
 
     def create_stream(self, account_id: str, name: str, now_us: int) -> None:
         self.conn.execute(
-            insert(streams).values(account_id=account_id, name=name, deleting=False, created_us=now_us)
+            self._insert(streams)
+            .values(account_id=account_id, name=name, deleting=False, created_us=now_us)
+            .on_conflict_do_nothing(index_elements=["account_id", "name"])
         )
 
     def mark_stream_deleting(self, stream_id: int) -> None:
@@ -121,8 +141,10 @@ class Transaction:
         return self.conn.execute(query.order_by(c.name).limit(limit)).scalars().all()
 
     def deleting_streams(self, limit: int) -> Sequence[int]:
+        """Streams to delete that no other replica is working on right now."""
         query = select(streams.c.id).where(streams.c.deleting.is_(True)).order_by(streams.c.id)
-        return self.conn.execute(query.limit(limit)).scalars().all()
+        query = query.limit(limit).with_for_update(skip_locked=True)
+        return self.conn.execute(query).scalars().all()
 
     def delete_stream_batch(self, stream_id: int, batch: int) -> int:
         """Remove up to ``batch`` tasks of a deleting stream, with their history;
@@ -151,13 +173,15 @@ class Transaction:
 
     def create_task(self, stream_id: int, account_id: str, stream_name: str, name: str, now_us: int) -> None:
         self.conn.execute(
-            insert(tasks).values(
+            self._insert(tasks)
+            .values(
                 stream_id=stream_id,
                 account_id=account_id,
                 stream_name=stream_name,
                 name=name,
                 created_us=now_us,
             )
+            .on_conflict_do_nothing(index_elements=["account_id", "stream_name", "name"])
         )
 
     def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> None:
@@ -272,11 +296,12 @@ class Transaction:
     def associate(self, kind: str, task_id: int, key: str, values: dict[str, Any]) -> None:
         """Associate ``key`` with the task, or update the association's values."""
         table, key_column = ASSOCIATIONS[kind]
-        where = (table.c.task_id == task_id, table.c[key_column] == key)
-        if self.conn.execute(select(table.c.task_id).where(*where)).first() is None:
-            self.conn.execute(insert(table).values(task_id=task_id, **{key_column: key}, **values))
+        query = self._insert(table).values(task_id=task_id, **{key_column: key}, **values)
+        if values:
+            query = query.on_conflict_do_update(index_elements=["task_id", key_column], set_=values)
         else:
-            self.conn.execute(update(table).where(*where).values(**values))
+            query = query.on_conflict_do_nothing(index_elements=["task_id", key_column])
+        self.conn.execute(query)
 
     def disassociate(self, kind: str, task_id: int, key: str) -> int:
         table, key_column = ASSOCIATIONS[kind]
@@ -306,20 +331,15 @@ class Transaction:
 
     def put_application_state(self, account_id: str, application_id: str, status: str, update_us: int) -> None:
         """Record the state unless the application already holds a newer one."""
-        current = self.application_state(account_id, application_id)
-        if current is None:
-            self.conn.execute(
-                insert(application_states).values(
-                    account_id=account_id, application_id=application_id, status=status, update_us=update_us
-                )
-            )
-        elif current.update_us <= update_us:
-            c = application_states.c
-            self.conn.execute(
-                update(application_states)
-                .where(c.account_id == account_id, c.application_id == application_id)
-                .values(status=status, update_us=update_us)
-            )
+        query = self._insert(application_states).values(
+            account_id=account_id, application_id=application_id, status=status, update_us=update_us
+        )
+        query = query.on_conflict_do_update(
+            index_elements=["account_id", "application_id"],
+            set_={"status": query.excluded.status, "update_us": query.excluded.update_us},
+            where=application_states.c.update_us <= query.excluded.update_us,
+        )
+        self.conn.execute(query)
 
     def list_application_states(
         self,

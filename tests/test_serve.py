@@ -1,0 +1,77 @@
+"""`mighub serve` as a process: entry points, what it prints, data dir, signals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from e2e_helpers import MighubServer, free_port, http_request
+
+
+def test_prints_endpoint_and_uses_data_dir(server_factory: Any) -> None:
+    srv = server_factory()
+    assert srv.endpoint in srv.log_tail(200) or f":{srv.port}" in srv.log_tail(200)
+    if srv.databases.backend == "sqlite":
+        files = [p for p in srv.data_dir.rglob("*") if p.is_file()]
+        assert files, "the database must live in the data dir"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_stops_on_signal(server_factory: Any, sig: int) -> None:
+    srv: MighubServer = server_factory()
+    srv.client("mgh").create_progress_update_stream(ProgressUpdateStreamName="kept")
+    assert srv.proc is not None
+    srv.proc.send_signal(sig)
+    try:
+        srv.proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"server still running 10 s after {sig!r}")
+    with pytest.raises(OSError):
+        http_request(srv.endpoint, "GET", "/_mighub/health", timeout=2)
+    # a graceful stop loses nothing either
+    srv.start()
+    names = srv.client("mgh").list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+    assert [n["ProgressUpdateStreamName"] for n in names] == ["kept"]
+
+
+def test_python_dash_m(tmp_path: Path) -> None:
+    port = free_port()
+    log = open(tmp_path / "log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mighub", "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                status, _, _ = http_request(f"http://127.0.0.1:{port}", "GET", "/_mighub/health", timeout=2)
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, (tmp_path / "log").read_text()
+            assert time.monotonic() < deadline, (tmp_path / "log").read_text()
+            time.sleep(0.05)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def test_two_servers_are_independent(server_factory: Any) -> None:
+    a, b = server_factory(), server_factory()
+    a.client("mgh").create_progress_update_stream(ProgressUpdateStreamName="only-in-a")
+    assert b.client("mgh").list_progress_update_streams()["ProgressUpdateStreamSummaryList"] == []
