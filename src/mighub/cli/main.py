@@ -7,13 +7,16 @@ import argparse
 import sys
 
 from .. import __version__
-from . import db, keys, serve
 
 # argv whose first word is one of these goes to the aws-compatible layer.
 AWS_SERVICES = frozenset({"mgh", "migrationhub-config"})
 
 
 def build_parser() -> argparse.ArgumentParser:
+    # Imported here: they bring SQLAlchemy and the server (~190 ms), which the
+    # aws-compatible commands, often run in loops from scripts, never need.
+    from . import db, keys, serve
+
     parser = argparse.ArgumentParser(
         prog="mighub",
         description="A self-hostable AWS Migration Hub. `mighub serve` runs the hub; "
@@ -29,13 +32,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    first_word = next((word for word in argv if not word.startswith("-")), None)
-    if first_word in AWS_SERVICES or first_word == "help":
-        try:
-            from . import aws
-        except ImportError:
-            print("mighub: the aws-compatible commands are not available in this build", file=sys.stderr)
-            return 255
+    from . import aws
+
+    if aws.is_aws_command(argv):
         return aws.main(argv)
     parser = build_parser()
     args = parser.parse_args(argv)
