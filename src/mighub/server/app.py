@@ -56,7 +56,7 @@ class App:
         kind = scope["type"]
         if kind == "http":
             if scope["path"].startswith("/_mighub/"):
-                await extensions.handle(self.hub, scope, receive, send)
+                await extensions.handle(self.hub, self.gate, scope, receive, send)
             else:
                 await self._aws(scope, receive, send)
         elif kind == "lifespan":

@@ -3,7 +3,9 @@
 - ``GET /_mighub/health``: 200 when the store answers, 503 when it does not.
 - ``GET /_mighub/api/tasks``: tasks with their stale flag and deadline; filters
   ``stream``, ``status``, ``stale=true|false``; ``max_results`` and
-  ``next_token`` page through them.
+  ``next_token`` page through them. With an auth file it is signed like the AWS
+  API and answers what ``mgh:ListMigrationTasks`` and
+  ``mgh:DescribeMigrationTask`` allow the caller.
 """
 
 from __future__ import annotations
@@ -15,16 +17,19 @@ from urllib.parse import parse_qs
 import orjson
 
 from .. import __version__
+from ..auth.gate import Gate
+from ..auth.resources import task_arn
 from ..clock import now_us
-from ..context import DEV_ACCOUNT
-from ..errors import InvalidInputException, ServiceError
+from ..context import RequestContext
+from ..errors import AccessDeniedException, InvalidInputException, ServiceError
+from ..models import operations_by_target
 from ..provider import pagination
 from ..store.transaction import Transaction
 
 STATUSES = ("NOT_STARTED", "IN_PROGRESS", "FAILED", "COMPLETED")
 
 
-async def handle(hub: Any, scope: dict[str, Any], receive: Any, send: Any) -> None:
+async def handle(hub: Any, gate: Gate, scope: dict[str, Any], receive: Any, send: Any) -> None:
     path = scope["path"].rstrip("/")
     try:
         if scope["method"] not in ("GET", "HEAD"):
@@ -37,12 +42,30 @@ async def handle(hub: Any, scope: dict[str, Any], receive: Any, send: Any) -> No
                 "version": __version__,
             })
         elif path == "/_mighub/api/tasks":
+            ctx = _caller(gate, scope)
             query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-            await _json(send, 200, await list_tasks(hub, query))
+            await _json(send, 200, await list_tasks(hub, ctx, query))
         else:
             await _json(send, 404, {"error": "NotFound", "message": f"No such path: {scope['path']}"})
     except ServiceError as error:
         await _json(send, error.status, {"error": error.code, "message": error.message})
+
+
+def _caller(gate: Gate, scope: dict[str, Any]) -> RequestContext:
+    """Who asks, by the same rules as the AWS API; they must be allowed to list tasks."""
+    operation = operations_by_target()["AWSMigrationHub.ListMigrationTasks"]
+    ctx = RequestContext(operation=operation)
+    gate.authenticate(
+        ctx,
+        method=scope["method"],
+        path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+        query=scope.get("query_string", b"").decode("latin-1"),
+        headers=[(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]],
+        body=b"",
+    )
+    if not ctx.allows("mgh:ListMigrationTasks", "*"):
+        raise AccessDeniedException(f"User: {ctx.principal} is not authorized to perform: mgh:ListMigrationTasks")
+    return ctx
 
 
 def _one(query: dict[str, list[str]], name: str) -> str | None:
@@ -50,7 +73,7 @@ def _one(query: dict[str, list[str]], name: str) -> str | None:
     return values[-1] if values else None
 
 
-async def list_tasks(hub: Any, query: dict[str, list[str]]) -> dict[str, Any]:
+async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, list[str]]) -> dict[str, Any]:
     stream = _one(query, "stream")
     status = _one(query, "status")
     if status is not None and status not in STATUSES:
@@ -69,7 +92,7 @@ async def list_tasks(hub: Any, query: dict[str, list[str]]) -> dict[str, Any]:
     def work(tx: Transaction) -> list[Any]:
         return list(
             tx.find_tasks(
-                DEV_ACCOUNT,
+                ctx.account_id,
                 stream_name=stream,
                 status=status,
                 stale_before_us=now if stale_text == "true" else None,
@@ -81,6 +104,11 @@ async def list_tasks(hub: Any, query: dict[str, list[str]]) -> dict[str, Any]:
 
     rows = await hub.store.aread(work)
     rows, token = pagination.page(rows, limit, scope, lambda r: [r.stream_name, r.name])
+    region, account = ctx.arn_region, ctx.account_id
+    rows = [
+        r for r in rows
+        if ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, r.stream_name, r.name))
+    ]
     out: dict[str, Any] = {"Tasks": [_task_row(r, now) for r in rows]}
     if token:
         out["NextToken"] = token
