@@ -2,7 +2,7 @@
 
 Starts a ``mighub serve`` on a free loopback port with a temporary data directory, runs
 the seed command N times through each CLI (alternating, after one warm-up each) and
-prints the medians and their ratio. Run: ``python benchmarks/cli_startup.py [N]``.
+prints the medians and their ratio. Run: ``python bench/cli_startup.py [N]``.
 """
 
 from __future__ import annotations
