@@ -201,7 +201,7 @@ class Load:
 
 def wrk(url: str, script: str, args: list[str], connections: int, seconds: float, threads: int) -> Load:
     argv = [
-        "wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
+        "wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
         "-s", str(BENCH / script), url, "--", *args,
     ]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
@@ -315,6 +315,31 @@ def middle_token(count: int) -> str:
     return encode("ListMigrationTasks", [STREAM, task_name(count // 2 - 1)])
 
 
+def flush_latency(directory: Path, commits: int = 200) -> dict[str, float]:
+    """Commit latency of a tiny SQLite transaction with mighub's durability
+    settings (WAL, synchronous=FULL) in the bench's directory: what one group
+    commit costs on this disk right now, which varies with the machine's load."""
+    import sqlite3
+
+    path = directory / "flush.sqlite3"
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+    times = []
+    for _ in range(commits):
+        began = time.perf_counter()
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("INSERT INTO t (v) VALUES (?)", ("x" * 200,))
+        db.execute("COMMIT")
+        times.append((time.perf_counter() - began) * 1000)
+    db.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p99_ms": times[int(len(times) * 0.99) - 1]}
+
+
 # -- output --------------------------------------------------------------------
 
 
@@ -369,6 +394,10 @@ def main() -> int:
 
     print(f"mighub notify benchmark: wrk -t{args.threads}, {duration:g} s per load, {os.cpu_count()} CPUs, work dir {work}")
     try:
+        flush = flush_latency(work)
+        results["flush"] = flush
+        print(f"disk: one durable SQLite commit (WAL, synchronous=FULL) takes p50 {flush['p50_ms']:.2f} ms, "
+              f"p99 {flush['p99_ms']:.2f} ms here now")
         # -- part 1 ---------------------------------------------------------------
         if not args.skip_reference:
             floor_port = free_port()
@@ -445,6 +474,7 @@ def main() -> int:
         # -- part 2 ---------------------------------------------------------------
         print(f"\n2. mighub with tasks already in the store (bulk-loaded with direct SQL, server stopped)")
         per_size: dict[int, dict[str, Any]] = {}
+        running: dict[int, Server] = {}
         for n in sizes:
             tag = show_size(n)
             data_dir = work / f"data-{tag}"
@@ -457,32 +487,37 @@ def main() -> int:
             mh = mighub_server(data_dir, logs, tag)
             servers.append(mh)
             mh.start()
-            rss_idle = mh.rss_kib("VmRSS")
+            running[n] = mh
             first = list_latency(mh.port, None, args.list_reps)
             deep = list_latency(mh.port, middle_token(n), args.list_reps)
-            warm(mh.url, "notify.lua", [str(n), STREAM], args.threads)
-            loads = {c: wrk(mh.url, "notify.lua", [str(n), STREAM], c, duration, args.threads) for c in conns}
-            peak = mh.rss_kib()
-            mh.stop()
-            servers.clear()
             per_size[n] = {
                 "bulk_load_s": load_s,
                 "db_mib": db_mib,
                 "start_s": mh.start_seconds,
-                "rss_idle_kib": rss_idle,
-                "rss_peak_kib": peak,
+                "rss_idle_kib": mh.rss_kib("VmRSS"),
                 "list_first": first,
                 "list_deep": deep,
-                "notify": {str(c): vars(l) for c, l in loads.items()},
+                "notify": {},
             }
-            bad = sum(l.non200 + l.errors for l in loads.values())
-            ok_all &= bad == 0
-            print(f"\n  {tag} tasks: loaded in {load_s:.1f} s ({db_mib:.0f} MiB on disk); server start {mh.start_seconds:.2f} s; "
-                  f"RSS idle {mib(rss_idle)}, peak {mib(peak)}")
-            print(f"    ListMigrationTasks (100 per page): first page p50 {first['p50_ms']:.2f} ms (max {first['max_ms']:.2f}), "
-                  f"deep page (token from the middle) p50 {deep['p50_ms']:.2f} ms (max {deep['max_ms']:.2f})")
-            for c, l in loads.items():
-                print(f"  {load_row('notify', l, None)}")
+            print(f"\n  {tag} tasks: loaded in {load_s:.1f} s ({db_mib:.0f} MiB on disk); server start {mh.start_seconds:.3f} s; "
+                  f"RSS after start {mib(per_size[n]['rss_idle_kib'])}")
+            print(f"    ListMigrationTasks (100 per page, {args.list_reps} calls): first page p50 {first['p50_ms']:.2f} ms "
+                  f"(max {first['max_ms']:.2f}), deep page (token from the middle) p50 {deep['p50_ms']:.2f} ms "
+                  f"(max {deep['max_ms']:.2f})")
+        for n, mh in running.items():
+            warm(mh.url, "notify.lua", [str(n), STREAM], args.threads)
+        print(f"\n  notify, each request to a random one of the stored tasks (sizes interleaved at each count)")
+        print(HEADER.replace("server            ", "tasks in store    "))
+        for c in conns:
+            for n, mh in running.items():
+                load = wrk(mh.url, "notify.lua", [str(n), STREAM], c, duration, args.threads)
+                per_size[n]["notify"][str(c)] = vars(load)
+                ok_all &= load.non200 + load.errors == 0
+                print(load_row(show_size(n), load, mh.rss_kib()), flush=True)
+        for n, mh in running.items():
+            per_size[n]["rss_peak_kib"] = mh.rss_kib()
+            mh.stop()
+        servers.clear()
         results["sizes"] = {show_size(n): v for n, v in per_size.items()}
 
         if len(per_size) > 1:
@@ -499,10 +534,13 @@ def main() -> int:
             for key in ("list_first", "list_deep"):
                 d = b[key]["p50_ms"] / a[key]["p50_ms"] - 1
                 print(f"    ListMigrationTasks {key[5:]} page p50 {d:+.0%} ({verdict(abs(d) <= 0.2)})")
-            print(f"    server start at {show_size(hi)}: {b['start_s']:.2f} s (target under 1 s: {verdict(b['start_s'] < 1)})")
+            print(f"    server start at {show_size(hi)}: {b['start_s']:.3f} s (target under 1 s: {verdict(b['start_s'] < 1)})")
 
         # -- part 3 ---------------------------------------------------------------
         print("\n3. auth: skipped: access control not implemented yet")
+        flush = flush_latency(work)
+        results["flush_end"] = flush
+        print(f"\ndisk at the end: durable commit p50 {flush['p50_ms']:.2f} ms, p99 {flush['p99_ms']:.2f} ms")
         print(f"\nall mighub responses 200: {'yes' if ok_all else 'NO'}")
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
