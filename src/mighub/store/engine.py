@@ -20,7 +20,7 @@ import queue
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -45,7 +45,21 @@ MAX_BATCH = 256
 @dataclass
 class _Job:
     work: Work[Any]
-    future: Future[Any] = field(default_factory=Future)
+    # A thread's caller waits on ``future``; an event loop's on ``waiter``.
+    future: Future[Any] | None = None
+    waiter: asyncio.Future[Any] | None = None
+
+
+def _settle(outcomes: list[tuple[_Job, bool, Any]]) -> None:
+    """Answer a batch's event-loop callers, on their loop."""
+    for job, ok, value in outcomes:
+        waiter = job.waiter
+        if waiter is None or waiter.done():  # the caller may have gone
+            continue
+        if ok:
+            waiter.set_result(value)
+        else:
+            waiter.set_exception(value)
 
 
 def sqlite_url(path: Path) -> str:
@@ -99,19 +113,21 @@ class Store:
 
     # -- writes ------------------------------------------------------------------
 
-    def submit(self, work: Work[T]) -> Future[T]:
-        if self._closed:
-            raise ServiceUnavailableException("The hub is shutting down")
-        job = _Job(work)
-        self._jobs.put(job)
-        return job.future
-
     def write(self, work: Work[T]) -> T:
         """Run ``work`` in a write transaction; return once it is committed."""
-        return self.submit(work).result()
+        if self._closed:
+            raise ServiceUnavailableException("The hub is shutting down")
+        job = _Job(work, future=Future())
+        self._jobs.put(job)
+        return job.future.result()  # type: ignore[union-attr]
 
     async def awrite(self, work: Work[T]) -> T:
-        return await asyncio.wrap_future(self.submit(work))
+        """``write`` for a coroutine: the event loop is not blocked meanwhile."""
+        if self._closed:
+            raise ServiceUnavailableException("The hub is shutting down")
+        waiter: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._jobs.put(_Job(work, waiter=waiter))
+        return await waiter
 
     def _write_loop(self) -> None:
         conn = None
@@ -142,9 +158,7 @@ class Store:
                         pass
                     conn = None
                 error = ServiceUnavailableException("The hub's database is unavailable; retry later")
-                for item in batch:
-                    if not item.future.done():
-                        item.future.set_exception(error)
+                self._answer([(item, False, error) for item in batch])
         if conn is not None:
             conn.close()
 
@@ -160,7 +174,20 @@ class Store:
                 if attempt == 4 or not is_retryable(exc):
                     raise
         # Committed: now, and only now, the callers hear back.
+        self._answer(outcomes)
+
+    @staticmethod
+    def _answer(outcomes: list[tuple[_Job, bool, Any]]) -> None:
+        # Event-loop callers are answered with one wake-up of their loop per batch.
+        loops = {job.waiter.get_loop() for job, _, _ in outcomes if job.waiter is not None}
+        for loop in loops:
+            try:
+                loop.call_soon_threadsafe(_settle, [o for o in outcomes if o[0].waiter and o[0].waiter.get_loop() is loop])
+            except RuntimeError:  # that loop has closed: nobody is waiting any more
+                pass
         for job, ok, value in outcomes:
+            if job.future is None or job.future.done():
+                continue
             if ok:
                 job.future.set_result(value)
             else:

@@ -9,11 +9,12 @@ it is and however many rows the account holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Row, and_, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from . import dialect
+from .prepared import Prepared
 from .schema import (
     TASK_CHILDREN,
     accounts,
@@ -36,10 +37,9 @@ ASSOCIATIONS = {
 }
 
 
-# The statements of the notification path, built once: SQLAlchemy then reuses
-# their compiled form instead of rebuilding an expression tree per call, which
-# was most of a notification's cost.
-_HOME_REGION = (
+# The statements of the notification path: built once, compiled once per
+# engine, run on the driver's cursor (see prepared.py for what that saves).
+_HOME_REGION = Prepared(
     select(home_region_controls.c.home_region)
     .where(home_region_controls.c.account_id == bindparam("account_id"))
     .order_by(home_region_controls.c.requested_us, home_region_controls.c.control_id)
@@ -55,8 +55,8 @@ _TASK = select(tasks).where(
 )
 # A stream and, if it has one by that name, its task: one lookup for the writes
 # that need both.
-_STREAM_AND_TASK = (
-    select(streams.c.id.label("stream_id"), streams.c.deleting, tasks.c.id.label("task_id"))
+_STREAM_AND_TASK = Prepared(
+    select(streams.c.id, streams.c.deleting, tasks.c.id)
     .select_from(streams)
     .outerjoin(
         tasks,
@@ -69,30 +69,54 @@ _STREAM_AND_TASK = (
     )
     .where(streams.c.account_id == bindparam("account_id"), streams.c.name == bindparam("stream_name"))
 )
-_INSERT_UPDATE = insert(task_updates)
-# ">=": on a tie the later arrival wins, and arrivals are serialised by the
-# database (the row lock on PostgreSQL, the write lock on SQLite).
-_APPLY_STATE = (
-    update(tasks)
-    .where(
-        tasks.c.id == bindparam("task_id"),
-        or_(tasks.c.update_us.is_(None), tasks.c.update_us <= bindparam("new_update_us")),
-    )
-    .values(
-        status=bindparam("new_status"),
-        status_detail=bindparam("new_status_detail"),
-        progress_percent=bindparam("new_progress_percent"),
-        update_us=bindparam("new_update_us"),
-        next_update_seconds=bindparam("new_next_update_seconds"),
-        stale_at_us=bindparam("new_stale_at_us"),
+_INSERT_UPDATE = Prepared(
+    insert(task_updates).values(
+        task_id=bindparam("v_task_id"),
+        received_us=bindparam("v_received_us"),
+        update_us=bindparam("v_update_us"),
+        status=bindparam("v_status"),
+        status_detail=bindparam("v_status_detail"),
+        progress_percent=bindparam("v_progress_percent"),
+        next_update_seconds=bindparam("v_next_update_seconds"),
     )
 )
+# ">=": on a tie the later arrival wins, and arrivals are serialised by the
+# database (the row lock on PostgreSQL, the write lock on SQLite).
+_APPLY_STATE = Prepared(
+    update(tasks)
+    .where(
+        tasks.c.id == bindparam("v_task_id"),
+        or_(tasks.c.update_us.is_(None), tasks.c.update_us <= bindparam("v_update_us")),
+    )
+    .values(
+        status=bindparam("v_status"),
+        status_detail=bindparam("v_status_detail"),
+        progress_percent=bindparam("v_progress_percent"),
+        update_us=bindparam("v_update_us"),
+        next_update_seconds=bindparam("v_next_update_seconds"),
+        stale_at_us=bindparam("v_stale_at_us"),
+    )
+)
+
+
+class StreamAndTask(NamedTuple):
+    stream_id: int
+    deleting: bool
+    task_id: int | None
 
 
 class Transaction:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self._cursor: Any = None
+
+    @property
+    def cursor(self) -> Any:
+        """The driver's cursor, inside this same transaction, for ``Prepared`` statements."""
+        if self._cursor is None:
+            self._cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        return self._cursor
 
     def _insert(self, table: Any) -> Any:
         return dialect.insert(self.dialect, table)
@@ -120,7 +144,8 @@ class Transaction:
         self.conn.execute(query.with_for_update())
 
     def home_region(self, account_id: str) -> str | None:
-        return self.conn.execute(_HOME_REGION, {"account_id": account_id}).scalar()
+        row = _HOME_REGION.execute(self.conn, self.cursor, {"account_id": account_id}).fetchone()
+        return row[0] if row else None
 
     def insert_home_region_control(self, **values: Any) -> None:
         self.conn.execute(insert(home_region_controls).values(**values))
@@ -167,11 +192,11 @@ class Transaction:
     def stream(self, account_id: str, name: str) -> Row[Any] | None:
         return self.conn.execute(_STREAM, {"account_id": account_id, "stream_name": name}).first()
 
-    def stream_and_task(self, account_id: str, stream_name: str, task_name: str) -> Row[Any] | None:
-        """(stream_id, deleting, task_id): None if the stream does not exist,
-        ``task_id`` None if it has no such task."""
+    def stream_and_task(self, account_id: str, stream_name: str, task_name: str) -> StreamAndTask | None:
+        """None if the stream does not exist; ``task_id`` None if it has no such task."""
         params = {"account_id": account_id, "stream_name": stream_name, "task_name": task_name}
-        return self.conn.execute(_STREAM_AND_TASK, params).first()
+        row = _STREAM_AND_TASK.execute(self.conn, self.cursor, params).fetchone()
+        return StreamAndTask(row[0], bool(row[1]), row[2]) if row else None
 
     def create_stream(self, account_id: str, name: str, now_us: int) -> None:
         self.conn.execute(
@@ -236,11 +261,9 @@ class Transaction:
     def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> None:
         """Append a notification to the task's history, and make it the task's
         state unless the task already holds a newer one."""
-        self.conn.execute(_INSERT_UPDATE, {"task_id": task_id, "received_us": received_us, **{
-            key: state[key]
-            for key in ("update_us", "status", "status_detail", "progress_percent", "next_update_seconds")
-        }})
-        self.conn.execute(_APPLY_STATE, {"task_id": task_id, **{f"new_{k}": v for k, v in state.items()}})
+        params = {"v_task_id": task_id, "v_received_us": received_us, **{f"v_{k}": v for k, v in state.items()}}
+        _INSERT_UPDATE.execute(self.conn, self.cursor, params)
+        _APPLY_STATE.execute(self.conn, self.cursor, params)
 
     def list_tasks(
         self,
