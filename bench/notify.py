@@ -311,8 +311,9 @@ def middle_token(count: int) -> str:
     # NextToken is opaque to clients; the bench builds the one a client would
     # hold halfway through the listing with the hub's own encoder.
     from mighub.provider.pagination import encode
+    from mighub.provider.tasks import task_list_scope
 
-    return encode("ListMigrationTasks", [STREAM, task_name(count // 2 - 1)])
+    return encode(task_list_scope(None), [STREAM, task_name(count // 2 - 1)])
 
 
 def flush_latency(directory: Path, commits: int = 200) -> dict[str, float]:

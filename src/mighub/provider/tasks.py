@@ -29,6 +29,11 @@ def stale_at_us(status: str, update_us: int, next_update_seconds: int) -> int | 
     return min(update_us + next_update_seconds * 1_000_000, INT64_MAX)
 
 
+def task_list_scope(resource_name: str | None) -> str:
+    """The scope of ListMigrationTasks tokens: a token is only good for the same filter."""
+    return f"ListMigrationTasks/{resource_name or ''}"
+
+
 class TaskOperations(MigrationHubBase):
     # -- progress update streams ------------------------------------------------
 
@@ -160,8 +165,7 @@ class TaskOperations(MigrationHubBase):
         resource_name: str | None = None,
     ) -> dict[str, Any]:
         limit = max_results or DEFAULT_PAGE
-        # A token is only good for the same filter.
-        scope = f"ListMigrationTasks/{resource_name or ''}"
+        scope = task_list_scope(resource_name)
         after = pagination.decode(next_token, scope, 2)
 
         def work(tx: Transaction) -> dict[str, Any]:
