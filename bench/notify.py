@@ -344,6 +344,110 @@ def flush_latency(directory: Path, commits: int = 200) -> dict[str, float]:
 # -- output --------------------------------------------------------------------
 
 
+# -- part 3: the cost of verifying signatures ------------------------------------
+
+ACCESS_KEY = "AKIABENCHMARK0000001"
+SECRET_KEY = "bench-secret-key-not-a-real-one-000000000"
+
+
+def write_auth_file(path: Path) -> None:
+    """One principal allowed everything, and throttling out of the way: the
+    benchmark measures verification, not the rate limit."""
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "mgh:*", "Resource": "*"}]}
+    path.write_text(
+        "[throttling]\nrate = 1000000000\nburst = 1000000000\n\n[[principals]]\n"
+        f'name = "bench"\naccount_id = "111122223333"\naccess_key_id = "{ACCESS_KEY}"\n'
+        f'secret_access_key = "{SECRET_KEY}"\npolicy = {json.dumps(json.dumps(policy))}\n'
+    )
+    path.chmod(0o600)
+
+
+def signed_client(port: int) -> Any:
+    import boto3
+
+    return boto3.client(
+        "mgh", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+    )
+
+
+def sign_pool(port: int, tasks: int, count: int, path: Path) -> None:
+    """``count`` notifications signed as boto3 would sign them, for wrk to replay."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    signer = SigV4Auth(Credentials(ACCESS_KEY, SECRET_KEY), "mgh", "us-east-1")
+    base = int(time.time())
+    with open(path, "w") as out:
+        for i in range(count):
+            body = json.dumps({
+                "ProgressUpdateStream": STREAM,
+                "MigrationTaskName": task_name(i % tasks),
+                "Task": {"Status": "IN_PROGRESS", "StatusDetail": "Copying image data", "ProgressPercent": i % 101},
+                "UpdateDateTime": base + i,
+                "NextUpdateSeconds": 60,
+            }, separators=(",", ":"))
+            request = AWSRequest(
+                method="POST",
+                url=f"http://127.0.0.1:{port}/",
+                data=body.encode(),
+                headers={
+                    "Content-Type": "application/x-amz-json-1.1",
+                    "X-Amz-Target": "AWSMigrationHub.NotifyMigrationTaskState",
+                },
+            )
+            signer.add_auth(request)
+            out.write(f"{request.headers['Authorization']}\t{request.headers['X-Amz-Date']}\t{body}\n")
+
+
+def auth_cost(work: Path, logs: Path, conns: list[int], duration: float, threads: int, tasks: int, results: dict[str, Any]) -> bool:
+    """Notify throughput with and without an auth file, side by side in one run."""
+    print("\n3. the cost of authentication: mighub without and with an auth file (every request signed)")
+    auth_file = work / "auth.toml"
+    write_auth_file(auth_file)
+    open_hub = mighub_server(work / "data-open", logs, "open")
+    port = free_port()
+    auth_hub = Server(
+        "mighub-auth",
+        [str(BIN / "mighub"), "serve", "--port", str(port), "--data-dir", str(work / "data-auth"), "--auth-file", str(auth_file)],
+        port,
+        ready_path="/_mighub/health",
+        log=logs / "mighub-auth.log",
+    )
+    ok = True
+    try:
+        for server in (open_hub, auth_hub):
+            server.start()
+        mgh(open_hub.port, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": STREAM})
+        import_tasks(open_hub.port, tasks)
+        client = signed_client(auth_hub.port)
+        client.create_progress_update_stream(ProgressUpdateStreamName=STREAM)
+        for i in range(tasks):
+            client.import_migration_task(ProgressUpdateStream=STREAM, MigrationTaskName=task_name(i))
+        pool = work / "signed.txt"
+        sign_pool(auth_hub.port, tasks, 20_000, pool)
+        warm(open_hub.url, "notify.lua", [str(tasks), STREAM], threads)
+        warm(auth_hub.url, "notify_signed.lua", [str(pool)], threads)
+        print(f"  {'server':<16} {'conns':>5} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}  responses")
+        figures: dict[str, Any] = {}
+        for c in conns:
+            plain = wrk(open_hub.url, "notify.lua", [str(tasks), STREAM], c, duration, threads)
+            signed = wrk(auth_hub.url, "notify_signed.lua", [str(pool)], c, duration, threads)
+            for name, load in (("no auth file", plain), ("auth file", signed)):
+                clean = load.non200 == 0 and load.errors == 0
+                ok &= clean
+                answers = "all 200" if clean else f"{load.non200} non-200, {load.errors} errors: {load.first_bad}"
+                print(f"  {name:<16} {c:>5} {load.rps:>10,.0f} {load.p50_ms:>9.2f} {load.p99_ms:>9.2f}  {answers}")
+            figures[str(c)] = {"plain": plain.__dict__, "signed": signed.__dict__}
+            print(f"  {'':<16} {c:>5}  with auth / without: {signed.rps / plain.rps:.2f} of the throughput")
+        results["auth"] = figures
+    finally:
+        for server in (open_hub, auth_hub):
+            server.stop()
+    return ok
+
+
 def mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MiB"
 
@@ -376,6 +480,7 @@ def main() -> int:
     parser.add_argument("--sizes", default=None, help="store sizes for part 2 (default 10k,100k; quick 10k; e.g. 10k,100k,1M)")
     parser.add_argument("--list-reps", type=int, default=50, help="ListMigrationTasks calls per figure (default 50)")
     parser.add_argument("--skip-reference", action="store_true", help="skip part 1 (floor, moto, mighub side by side)")
+    parser.add_argument("--parts", default="1,2,3", help="which parts to run: 1 side by side, 2 store sizes, 3 auth (default all)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (data dirs, server logs)")
     args = parser.parse_args()
@@ -383,6 +488,7 @@ def main() -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is not on PATH (Debian: apt-get install wrk)", file=sys.stderr)
         return 2
+    parts = {int(p) for p in args.parts.split(",")}
     duration = args.duration or (3 if args.quick else 10)
     conns = [int(c) for c in args.connections.split(",")]
     sizes = [parse_size(s) for s in (args.sizes or ("10k" if args.quick else "10k,100k")).split(",")]
@@ -400,7 +506,7 @@ def main() -> int:
         print(f"disk: one durable SQLite commit (WAL, synchronous=FULL) takes p50 {flush['p50_ms']:.2f} ms, "
               f"p99 {flush['p99_ms']:.2f} ms here now")
         # -- part 1 ---------------------------------------------------------------
-        if not args.skip_reference:
+        if 1 in parts and not args.skip_reference:
             floor_port = free_port()
             floor = Server("floor", [sys.executable, str(BENCH / "floor.py"), "--port", str(floor_port)], floor_port, "/", logs / "floor.log")
             moto_port = free_port()
@@ -473,72 +579,74 @@ def main() -> int:
             servers.clear()
 
         # -- part 2 ---------------------------------------------------------------
-        print(f"\n2. mighub with tasks already in the store (bulk-loaded with direct SQL, server stopped)")
-        per_size: dict[int, dict[str, Any]] = {}
-        running: dict[int, Server] = {}
-        for n in sizes:
-            tag = show_size(n)
-            data_dir = work / f"data-{tag}"
-            setup = mighub_server(data_dir, logs, f"{tag}-setup")
-            setup.start()
-            mgh(setup.port, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": STREAM})
-            setup.stop()
-            load_s = bulk_load(data_dir / DB_FILE, n)
-            db_mib = sum(p.stat().st_size for p in data_dir.iterdir()) / 2**20
-            mh = mighub_server(data_dir, logs, tag)
-            servers.append(mh)
-            mh.start()
-            running[n] = mh
-            first = list_latency(mh.port, None, args.list_reps)
-            deep = list_latency(mh.port, middle_token(n), args.list_reps)
-            per_size[n] = {
-                "bulk_load_s": load_s,
-                "db_mib": db_mib,
-                "start_s": mh.start_seconds,
-                "rss_idle_kib": mh.rss_kib("VmRSS"),
-                "list_first": first,
-                "list_deep": deep,
-                "notify": {},
-            }
-            print(f"\n  {tag} tasks: loaded in {load_s:.1f} s ({db_mib:.0f} MiB on disk); server start {mh.start_seconds:.3f} s; "
-                  f"RSS after start {mib(per_size[n]['rss_idle_kib'])}")
-            print(f"    ListMigrationTasks (100 per page, {args.list_reps} calls): first page p50 {first['p50_ms']:.2f} ms "
-                  f"(max {first['max_ms']:.2f}), deep page (token from the middle) p50 {deep['p50_ms']:.2f} ms "
-                  f"(max {deep['max_ms']:.2f})")
-        for n, mh in running.items():
-            warm(mh.url, "notify.lua", [str(n), STREAM], args.threads)
-        print(f"\n  notify, each request to a random one of the stored tasks (sizes interleaved at each count)")
-        print(HEADER.replace("server            ", "tasks in store    "))
-        for c in conns:
+        if 2 in parts:
+            print(f"\n2. mighub with tasks already in the store (bulk-loaded with direct SQL, server stopped)")
+            per_size: dict[int, dict[str, Any]] = {}
+            running: dict[int, Server] = {}
+            for n in sizes:
+                tag = show_size(n)
+                data_dir = work / f"data-{tag}"
+                setup = mighub_server(data_dir, logs, f"{tag}-setup")
+                setup.start()
+                mgh(setup.port, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": STREAM})
+                setup.stop()
+                load_s = bulk_load(data_dir / DB_FILE, n)
+                db_mib = sum(p.stat().st_size for p in data_dir.iterdir()) / 2**20
+                mh = mighub_server(data_dir, logs, tag)
+                servers.append(mh)
+                mh.start()
+                running[n] = mh
+                first = list_latency(mh.port, None, args.list_reps)
+                deep = list_latency(mh.port, middle_token(n), args.list_reps)
+                per_size[n] = {
+                    "bulk_load_s": load_s,
+                    "db_mib": db_mib,
+                    "start_s": mh.start_seconds,
+                    "rss_idle_kib": mh.rss_kib("VmRSS"),
+                    "list_first": first,
+                    "list_deep": deep,
+                    "notify": {},
+                }
+                print(f"\n  {tag} tasks: loaded in {load_s:.1f} s ({db_mib:.0f} MiB on disk); server start {mh.start_seconds:.3f} s; "
+                      f"RSS after start {mib(per_size[n]['rss_idle_kib'])}")
+                print(f"    ListMigrationTasks (100 per page, {args.list_reps} calls): first page p50 {first['p50_ms']:.2f} ms "
+                      f"(max {first['max_ms']:.2f}), deep page (token from the middle) p50 {deep['p50_ms']:.2f} ms "
+                      f"(max {deep['max_ms']:.2f})")
             for n, mh in running.items():
-                load = wrk(mh.url, "notify.lua", [str(n), STREAM], c, duration, args.threads)
-                per_size[n]["notify"][str(c)] = vars(load)
-                ok_all &= load.non200 + load.errors == 0
-                print(load_row(show_size(n), load, mh.rss_kib()), flush=True)
-        for n, mh in running.items():
-            per_size[n]["rss_peak_kib"] = mh.rss_kib()
-            mh.stop()
-        servers.clear()
-        results["sizes"] = {show_size(n): v for n, v in per_size.items()}
-
-        if len(per_size) > 1:
-            lo, hi = min(per_size), max(per_size)
-            a, b = per_size[lo], per_size[hi]
-            print(f"\n  flatness, {show_size(lo)} → {show_size(hi)} tasks (target: within 20 %)")
+                warm(mh.url, "notify.lua", [str(n), STREAM], args.threads)
+            print(f"\n  notify, each request to a random one of the stored tasks (sizes interleaved at each count)")
+            print(HEADER.replace("server            ", "tasks in store    "))
             for c in conns:
-                la, lb = a["notify"][str(c)], b["notify"][str(c)]
-                dr = lb["rps"] / la["rps"] - 1
-                dp = lb["p99_ms"] / la["p99_ms"] - 1
-                print(f"    {c:>3} conns: req/s {dr:+.0%} ({verdict(abs(dr) <= 0.2)}), p99 {dp:+.0%} ({verdict(abs(dp) <= 0.2)})")
-            drss = b["rss_peak_kib"] / a["rss_peak_kib"] - 1
-            print(f"    peak RSS {drss:+.0%} ({verdict(abs(drss) <= 0.2)})")
-            for key in ("list_first", "list_deep"):
-                d = b[key]["p50_ms"] / a[key]["p50_ms"] - 1
-                print(f"    ListMigrationTasks {key[5:]} page p50 {d:+.0%} ({verdict(abs(d) <= 0.2)})")
-            print(f"    server start at {show_size(hi)}: {b['start_s']:.3f} s (target under 1 s: {verdict(b['start_s'] < 1)})")
+                for n, mh in running.items():
+                    load = wrk(mh.url, "notify.lua", [str(n), STREAM], c, duration, args.threads)
+                    per_size[n]["notify"][str(c)] = vars(load)
+                    ok_all &= load.non200 + load.errors == 0
+                    print(load_row(show_size(n), load, mh.rss_kib()), flush=True)
+            for n, mh in running.items():
+                per_size[n]["rss_peak_kib"] = mh.rss_kib()
+                mh.stop()
+            servers.clear()
+            results["sizes"] = {show_size(n): v for n, v in per_size.items()}
+
+            if len(per_size) > 1:
+                lo, hi = min(per_size), max(per_size)
+                a, b = per_size[lo], per_size[hi]
+                print(f"\n  flatness, {show_size(lo)} → {show_size(hi)} tasks (target: within 20 %)")
+                for c in conns:
+                    la, lb = a["notify"][str(c)], b["notify"][str(c)]
+                    dr = lb["rps"] / la["rps"] - 1
+                    dp = lb["p99_ms"] / la["p99_ms"] - 1
+                    print(f"    {c:>3} conns: req/s {dr:+.0%} ({verdict(abs(dr) <= 0.2)}), p99 {dp:+.0%} ({verdict(abs(dp) <= 0.2)})")
+                drss = b["rss_peak_kib"] / a["rss_peak_kib"] - 1
+                print(f"    peak RSS {drss:+.0%} ({verdict(abs(drss) <= 0.2)})")
+                for key in ("list_first", "list_deep"):
+                    d = b[key]["p50_ms"] / a[key]["p50_ms"] - 1
+                    print(f"    ListMigrationTasks {key[5:]} page p50 {d:+.0%} ({verdict(abs(d) <= 0.2)})")
+                print(f"    server start at {show_size(hi)}: {b['start_s']:.3f} s (target under 1 s: {verdict(b['start_s'] < 1)})")
 
         # -- part 3 ---------------------------------------------------------------
-        print("\n3. auth: skipped: access control not implemented yet")
+        if 3 in parts:
+            ok_all &= auth_cost(work, logs, conns, duration, args.threads, args.tasks, results)
         flush = flush_latency(work)
         results["flush_end"] = flush
         print(f"\ndisk at the end: durable commit p50 {flush['p50_ms']:.2f} ms, p99 {flush['p99_ms']:.2f} ms")
