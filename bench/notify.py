@@ -448,6 +448,104 @@ def auth_cost(work: Path, logs: Path, conns: list[int], duration: float, threads
     return ok
 
 
+# -- part 4: PostgreSQL, one replica and two, beside SQLite ------------------------
+
+
+def fresh_postgres_database(admin_url: str) -> str:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url)
+    name = f"mighub_bench_{int(time.time())}_{os.getpid()}"
+    with psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return admin.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres_database(admin_url: str, url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    admin = make_url(admin_url)
+    with psycopg.connect(admin.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def wrk_together(urls: list[str], connections: int, duration: float, threads: int, tasks: int) -> Load:
+    """Load several replicas at once, the connections split between them; one
+    summed figure, as a load balancer in front of them would see it."""
+    share = max(1, connections // len(urls))
+    loads: list[Load] = []
+    runners = [
+        threading.Thread(target=lambda u=u: loads.append(wrk(u, "notify.lua", [str(tasks), STREAM], share, duration, max(1, threads // len(urls)))))
+        for u in urls
+    ]
+    for runner in runners:
+        runner.start()
+    for runner in runners:
+        runner.join()
+    return Load(
+        connections=share * len(urls),
+        rps=sum(l.rps for l in loads),
+        p50_ms=max(l.p50_ms for l in loads),
+        p99_ms=max(l.p99_ms for l in loads),
+        requests=sum(l.requests for l in loads),
+        non200=sum(l.non200 for l in loads),
+        errors=sum(l.errors for l in loads),
+        first_bad=next((l.first_bad for l in loads if l.first_bad), ""),
+    )
+
+
+def postgres_replicas(work: Path, logs: Path, conns: list[int], duration: float, threads: int, tasks: int, results: dict[str, Any]) -> bool:
+    admin = os.environ.get("MIGHUB_BENCH_DATABASE_URL") or os.environ.get("MIGHUB_TEST_DATABASE_URL")
+    print("\n4. PostgreSQL: one replica and two over one database, beside SQLite")
+    if not admin:
+        print("  skipped: set MIGHUB_BENCH_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        return True
+    url = fresh_postgres_database(admin)
+    sqlite_hub = mighub_server(work / "data-sqlite4", logs, "sqlite4")
+    replicas = []
+    for i in range(2):
+        port = free_port()
+        replicas.append(Server(
+            f"mighub-pg{i}",
+            [str(BIN / "mighub"), "serve", "--port", str(port), "--data-dir", str(work / f"data-pg{i}"), "--database", url],
+            port,
+            ready_path="/_mighub/health",
+            log=logs / f"mighub-pg{i}.log",
+        ))
+    ok = True
+    try:
+        for server in (sqlite_hub, *replicas):
+            server.start()
+        for port in (sqlite_hub.port, replicas[0].port):
+            mgh(port, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": STREAM})
+            import_tasks(port, tasks)
+        setups = {
+            "SQLite": [sqlite_hub.url],
+            "PostgreSQL x1": [replicas[0].url],
+            "PostgreSQL x2": [r.url for r in replicas],
+        }
+        for urls in setups.values():
+            wrk_together(urls, 16, 2, threads, tasks)  # warm-up
+        print(f"  {'store':<16} {'conns':>5} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9}  responses")
+        figures: dict[str, Any] = {}
+        for c in conns:
+            for name, urls in setups.items():
+                load = wrk_together(urls, c, duration, threads, tasks)
+                clean = load.non200 == 0 and load.errors == 0
+                ok &= clean
+                answers = "all 200" if clean else f"{load.non200} non-200, {load.errors} errors: {load.first_bad}"
+                print(f"  {name:<16} {c:>5} {load.rps:>10,.0f} {load.p50_ms:>9.2f} {load.p99_ms:>9.2f}  {answers}")
+                figures[f"{name}/{c}"] = load.__dict__
+        results["postgres"] = figures
+    finally:
+        for server in (sqlite_hub, *replicas):
+            server.stop()
+        drop_postgres_database(admin, url)
+    return ok
+
+
 def mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MiB"
 
@@ -480,7 +578,7 @@ def main() -> int:
     parser.add_argument("--sizes", default=None, help="store sizes for part 2 (default 10k,100k; quick 10k; e.g. 10k,100k,1M)")
     parser.add_argument("--list-reps", type=int, default=50, help="ListMigrationTasks calls per figure (default 50)")
     parser.add_argument("--skip-reference", action="store_true", help="skip part 1 (floor, moto, mighub side by side)")
-    parser.add_argument("--parts", default="1,2,3", help="which parts to run: 1 side by side, 2 store sizes, 3 auth (default all)")
+    parser.add_argument("--parts", default="1,2,3", help="which parts to run: 1 side by side, 2 store sizes, 3 auth, 4 PostgreSQL replicas (default all)")
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (data dirs, server logs)")
     args = parser.parse_args()
@@ -647,6 +745,8 @@ def main() -> int:
         # -- part 3 ---------------------------------------------------------------
         if 3 in parts:
             ok_all &= auth_cost(work, logs, conns, duration, args.threads, args.tasks, results)
+        if 4 in parts:
+            ok_all &= postgres_replicas(work, logs, conns, duration, args.threads, args.tasks, results)
         flush = flush_latency(work)
         results["flush_end"] = flush
         print(f"\ndisk at the end: durable commit p50 {flush['p50_ms']:.2f} ms, p99 {flush['p99_ms']:.2f} ms")

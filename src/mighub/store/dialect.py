@@ -23,7 +23,22 @@ def insert(dialect_name: str, table: Table) -> Any:
     return module.insert(table)
 
 
+def _driver_error(exc: BaseException) -> BaseException:
+    # SQLAlchemy wraps the driver's exception; prepared statements raise it bare.
+    return getattr(exc, "orig", None) or exc
+
+
 def is_retryable(exc: BaseException) -> bool:
     """A transaction the database aborted to resolve a conflict: run it again."""
-    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
-    return sqlstate in ("40001", "40P01")  # serialization failure, deadlock
+    return getattr(_driver_error(exc), "sqlstate", None) in ("40001", "40P01")  # serialization, deadlock
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database itself failed (connection lost, server gone), not the statement."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    driver = _driver_error(exc)
+    sqlstate = getattr(driver, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate[:2] in ("08", "57", "53")  # connection, operator intervention, resources
+    return type(driver).__name__ == "OperationalError" and "closed" in str(driver).lower()

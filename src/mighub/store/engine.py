@@ -1,9 +1,10 @@
-"""The store: one writer with group commit, a pool of readers.
+"""The store: writers with group commit, a pool of readers.
 
 Every write is a *unit of work*: a function that receives a ``Transaction`` and
 does its checks and changes there, so a rule such as "the task must exist" is
 decided inside the same transaction that changes it. Units of work queue up for
-one writer thread, which runs whatever has queued in one database transaction,
+a writer thread (one on SQLite, a few on PostgreSQL), which runs whatever has
+queued in one database transaction,
 each unit inside its own savepoint (a unit that raises is rolled back alone),
 commits once, and only then answers every caller. One commit (one fsync) is
 shared by all concurrent writers: that is what makes durable writes cheap.
@@ -28,7 +29,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..errors import InternalServerError, ServiceError, ServiceUnavailableException
-from .dialect import is_retryable, normalize_url
+from .dialect import is_retryable, is_unavailable, normalize_url
 from .migrate import ensure_schema
 from .transaction import Transaction
 
@@ -69,7 +70,7 @@ def sqlite_url(path: Path) -> str:
 class Store:
     """The database behind the hub. Thread-safe; one per process."""
 
-    def __init__(self, url: str, *, readers: int = 4, upgrade: bool = True) -> None:
+    def __init__(self, url: str, *, readers: int = 4, writers: int | None = None, upgrade: bool = True) -> None:
         self.url = normalize_url(url)
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
@@ -80,16 +81,23 @@ class Store:
             ensure_schema(conn, upgrade=upgrade)
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
-        self._writer = threading.Thread(target=self._write_loop, name="mighub-write", daemon=True)
-        self._writer.start()
+        # SQLite admits one writer at a time, so one thread does all the writing.
+        # PostgreSQL takes concurrent transactions, and a writer there spends most
+        # of its time waiting for round trips: several writers keep it busy.
+        count = writers if writers is not None else (1 if self.dialect == "sqlite" else 4)
+        self._writers = [
+            threading.Thread(target=self._write_loop, name=f"mighub-write-{i}", daemon=True) for i in range(count)
+        ]
+        for writer in self._writers:
+            writer.start()
         self._closed = False
 
     # -- engines -----------------------------------------------------------------
 
     def _make_engine(self, *, write: bool) -> Engine:
         if self.dialect != "sqlite":
-            # The writer holds one connection; readers share a small pool.
-            return create_engine(self.url, pool_pre_ping=True, pool_size=1 if write else 8)
+            # Each writer holds one connection; readers share a small pool.
+            return create_engine(self.url, pool_pre_ping=True, pool_size=8)
         engine = create_engine(self.url, connect_args={"timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -145,22 +153,33 @@ class Store:
                     self._jobs.put(None)  # finish this batch, then stop
                     break
                 batch.append(more)
-            try:
-                if conn is None:
-                    conn = self._write_engine.connect()
-                self._run_batch(conn, batch)
-            except Exception as exc:  # the database itself failed: nothing was committed
-                log.warning("write batch of %d failed: %s", len(batch), exc)
-                if conn is not None:
-                    try:
-                        conn.close()
-                    except Exception:
-                        pass
+            # A connection that has been idle may have died with an earlier outage
+            # (each writer only learns when it next uses its own): such a batch
+            # gets one more try on a fresh connection before it is refused.
+            for fresh in (conn is None, True):
+                try:
+                    if conn is None:
+                        conn = self._write_engine.connect()
+                    self._run_batch(conn, batch)
+                    break
+                except Exception as exc:  # the database itself failed: nothing was committed
+                    log.warning("write batch of %d failed: %s", len(batch), exc)
+                    self._discard(conn)
                     conn = None
-                error = ServiceUnavailableException("The hub's database is unavailable; retry later")
-                self._answer([(item, False, error) for item in batch])
+                    if fresh:
+                        error = ServiceUnavailableException("The hub's database is unavailable; retry later")
+                        self._answer([(item, False, error) for item in batch])
+                        break
+        self._discard(conn)
+
+    @staticmethod
+    def _discard(conn: Any) -> None:
         if conn is not None:
-            conn.close()
+            try:
+                conn.invalidate()
+                conn.close()
+            except Exception:
+                pass
 
     def _run_batch(self, conn: Any, batch: list[_Job]) -> None:
         # Another replica's transaction may deadlock with this one; the database
@@ -170,7 +189,7 @@ class Store:
             try:
                 outcomes = self._try_batch(conn, batch)
                 break
-            except (OperationalError, DBAPIError) as exc:
+            except Exception as exc:
                 if attempt == 4 or not is_retryable(exc):
                     raise
         # Committed: now, and only now, the callers hear back.
@@ -211,14 +230,11 @@ class Store:
                     conn.exec_driver_sql("SAVEPOINT unit")
                 try:
                     result = job.work(tx)
-                except (OperationalError, DBAPIError) as exc:
-                    if exc.connection_invalidated or is_retryable(exc):
-                        raise
-                    log.exception("unit of work failed")
-                    failure: ServiceError = InternalServerError("The hub failed to apply the change")
                 except ServiceError as exc:
-                    failure = exc
-                except Exception:
+                    failure: ServiceError = exc
+                except Exception as exc:
+                    if is_retryable(exc) or is_unavailable(exc):
+                        raise  # the whole batch is run again, or fails as unavailable
                     log.exception("unit of work failed")
                     failure = InternalServerError("The hub failed to apply the change")
                 else:
@@ -249,7 +265,9 @@ class Store:
                 return work(Transaction(conn))
         except ServiceError:
             raise
-        except (OperationalError, DBAPIError) as exc:
+        except Exception as exc:
+            if not (isinstance(exc, (OperationalError, DBAPIError)) or is_unavailable(exc)):
+                raise
             log.warning("read failed: %s", exc)
             raise ServiceUnavailableException("The hub's database is unavailable; retry later") from None
 
@@ -271,8 +289,10 @@ class Store:
         if self._closed:
             return
         self._closed = True
-        self._jobs.put(None)
-        self._writer.join()
+        for _ in self._writers:
+            self._jobs.put(None)
+        for writer in self._writers:
+            writer.join()
         self._readers.shutdown(wait=True)
         self._write_engine.dispose()
         self._read_engine.dispose()
