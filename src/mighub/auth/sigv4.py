@@ -13,6 +13,7 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest, HTTPHeaders
@@ -90,12 +91,26 @@ class _Verifier(SigV4Auth):
         self._signed = signed
         self._raw_headers = headers
 
+    def signature(self, string_to_sign: str, request: AWSRequest) -> str:
+        # The signing key depends only on the secret, the day, the region and
+        # the service: derive it once a day instead of with four HMACs a request.
+        key = _signing_key(self.credentials.secret_key, request.context["timestamp"][:8], self._region_name)
+        return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
+
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
         selected = HTTPHeaders()
         for name, value in self._raw_headers:
             if name in self._signed:
                 selected[name] = value
         return selected
+
+
+@lru_cache(maxsize=1024)
+def _signing_key(secret: str, day: str, region: str) -> bytes:
+    key = f"AWS4{secret}".encode()
+    for part in (day, region, SERVICE, "aws4_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
 
 
 def verify(
