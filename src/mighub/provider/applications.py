@@ -8,6 +8,7 @@ with the hub's time.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -58,7 +59,10 @@ class ApplicationOperations(MigrationHubBase):
     ) -> dict[str, Any]:
         limit = max_results or APPLICATION_PAGE
         # A token is only good for the same filter.
-        scope = "ListApplicationStates/" + ("*" if application_ids is None else str(len(application_ids)))
+        scope = "ListApplicationStates/" + (
+            "*" if application_ids is None
+            else hashlib.sha256("\n".join(sorted(application_ids)).encode()).hexdigest()[:16]
+        )
         after = pagination.decode(next_token, scope, 1)
 
         def work(tx: Transaction) -> dict[str, Any]:

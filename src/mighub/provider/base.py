@@ -25,6 +25,10 @@ class Provider:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    def validate(self, operation: str, params: dict[str, Any]) -> None:
+        """Checks beyond the model's constraints, run before any dry run is
+        answered, so a dry run never promises what the real call would refuse."""
+
     def check_home_region(self, tx: Transaction, ctx: RequestContext) -> None:
         """Apply the home-region rules to this call.
 

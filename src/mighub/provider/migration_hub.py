@@ -9,10 +9,14 @@ operations are grouped by what they act on, one module each.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .applications import ApplicationOperations
-from .associations import AssociationOperations
+from .associations import AssociationOperations, check_resource_attributes
 from .tasks import TaskOperations
 
 
 class MigrationHubProvider(TaskOperations, AssociationOperations, ApplicationOperations):
-    pass
+    def validate(self, operation: str, params: dict[str, Any]) -> None:
+        if operation == "PutResourceAttributes":
+            check_resource_attributes(params["ResourceAttributeList"])

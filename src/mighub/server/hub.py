@@ -61,6 +61,8 @@ class Hub:
     async def call(self, ctx: RequestContext, body: Any) -> dict[str, Any]:
         operation = ctx.operation
         params = validate_input(operation.model.input_shape, body)
+        provider = self._providers[operation.service]
+        provider.validate(operation.name, params)
         allowed = self._authorize(ctx, params)
         if params.get("DryRun"):
             # A dry run answers exactly one question: would the caller be allowed?
@@ -74,7 +76,7 @@ class Hub:
             )
         await self._ensure_account(ctx.account_id)
         method: Callable[..., Awaitable[dict[str, Any]]] | None = getattr(
-            self._providers[operation.service], xform_name(operation.name), None
+            provider, xform_name(operation.name), None
         )
         if method is None:  # every modeled operation has a method; a newer botocore may add more
             raise UnknownOperationException(f"{operation.name} is not implemented by this hub")
