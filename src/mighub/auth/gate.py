@@ -51,6 +51,10 @@ class Gate:
                 ctx.region = match.group(3)
             return
         signed = parse_authorization(header_map)
+        # Recorded before verification: the audit log should say which key a
+        # refused request claimed to come from.
+        ctx.access_key_id = signed.access_key_id
+        ctx.region = signed.region
         principal = self.config.principal(signed.access_key_id)
         if principal is None:
             raise UnrecognizedClientException("The security token included in the request is invalid.")

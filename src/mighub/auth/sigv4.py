@@ -70,8 +70,12 @@ def parse_authorization(headers: dict[str, str]) -> SignedRequest:
     if not amz_date:
         raise IncompleteSignatureException("Authorization requires an X-Amz-Date header")
     signed = tuple(fields["SignedHeaders"].lower().split(";"))
+    # The target names the operation: unsigned, a captured request could be
+    # replayed as another operation with the same body.
     if "host" not in signed:
         raise IncompleteSignatureException("SignedHeaders must include host")
+    if "x-amz-target" in headers and "x-amz-target" not in signed:
+        raise IncompleteSignatureException("SignedHeaders must include x-amz-target")
     return SignedRequest(
         access_key_id=scope[0],
         date=scope[1],

@@ -373,7 +373,8 @@ def check_record(line_no: int, value: Any) -> dict[str, Any]:
     """``value`` as a record, or a PortableError naming the line and the fault."""
     if not isinstance(value, dict):
         raise PortableError(f"line {line_no}: expected a JSON object, got {type(value).__name__}")
-    kind = KINDS.get(value.get("type"))  # type: ignore[arg-type]
+    name = value.get("type")
+    kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
         raise PortableError(f"line {line_no}: unknown record type {value.get('type')!r} (expected one of {', '.join(KINDS)})")
     for f in kind.fields:
@@ -437,7 +438,7 @@ def import_records(
             "the target database already holds streams; import into an empty database, "
             "or pass --merge to keep what it holds and add what it lacks"
         )
-    loader = _Loader(conn)
+    loader = _Loader(conn, merge)
     batch: Batch = []
     for line_no, record in records:
         if batch and (record["type"] != batch[0][1]["type"] or len(batch) >= BATCH):
@@ -466,8 +467,9 @@ class _Loader:
     that matches neither. Tasks this import adds get ids above ``_first_new``.
     """
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, merge: bool) -> None:
         self.conn = conn
+        self.merge = merge
         self.result = ImportResult()
         self._first_new = conn.scalar(select(func.coalesce(func.max(tasks.c.id), 0))) or 0
         self._streams: dict[tuple[str, ...], tuple[int, bool]] = {}
@@ -485,7 +487,9 @@ class _Loader:
             else:
                 key = {"account": ("account_id",), "application_state": ("account_id", "application_id"), "stream": ("account_id", "name")}[kind.type]
                 rows = self._new_rows(kind, batch, key)
-            if rows:
+            if rows and kind.type == "task":
+                self._insert_tasks(rows)
+            elif rows:
                 self._insert(kind.table, rows)
         except DBAPIError as exc:
             raise PortableError(f"{_lines(batch)}: the database refused these {kind.label[1]}: {exc.orig}") from exc
@@ -504,6 +508,14 @@ class _Loader:
         with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in rows:
                 copy.write_row([row[c] for c in columns])
+
+    def _insert_tasks(self, rows: list[dict[str, Any]]) -> None:
+        # Their ids come back with them: the children that follow need no lookup.
+        if len(self._tasks) > _CACHE:
+            self._tasks.clear()
+        query = tasks.insert().returning(tasks.c.account_id, tasks.c.stream_name, tasks.c.name, tasks.c.id)
+        for account_id, stream, name, task_id in self.conn.execute(query, rows):
+            self._tasks[(account_id, stream, name)] = task_id
 
     # -- by type -------------------------------------------------------------
 
@@ -542,8 +554,10 @@ class _Loader:
 
     def _task_rows(self, batch: Batch) -> list[dict[str, Any]]:
         self._resolve_streams({(r["account_id"], r["stream"]) for _, r in batch})
-        keys = {(r["account_id"], r["stream"], r["name"]) for _, r in batch}
-        seen = self._existing(tasks, ("account_id", "stream_name", "name"), keys)
+        seen: set[tuple[Any, ...]] = set()
+        if self.merge:  # else the target held no streams, so no tasks either
+            keys = {(r["account_id"], r["stream"], r["name"]) for _, r in batch}
+            seen = self._existing(tasks, ("account_id", "stream_name", "name"), keys)
         rows = []
         for line_no, record in batch:
             stream = self._streams.get((record["account_id"], record["stream"]))
