@@ -15,7 +15,7 @@ AWS_SERVICES = frozenset({"mgh", "migrationhub-config"})
 def build_parser() -> argparse.ArgumentParser:
     # Imported here: they bring SQLAlchemy and the server (~190 ms), which the
     # aws-compatible commands, often run in loops from scripts, never need.
-    from . import db, keys, people, serve
+    from . import data, db, keys, people, serve
 
     parser = argparse.ArgumentParser(
         prog="mighub",
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     serve.add_parser(subparsers)
     db.add_parser(subparsers)
+    data.add_parsers(subparsers)
     keys.add_parser(subparsers)
     people.add_parsers(subparsers)
     return parser
