@@ -7,6 +7,7 @@ import ipaddress
 import logging
 import os
 import re
+import signal
 import socket
 import sys
 from pathlib import Path
@@ -202,14 +203,29 @@ def run(args: argparse.Namespace) -> int:
         f"Press Ctrl-C to stop.",
         flush=True,
     )
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
+    # to the handler that was there before: make that one end the run quietly,
+    # so the store is closed and the exit is clean either way.
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         server.run(sockets=[sock])
+    except _Stopped:
+        pass
     finally:
         store.close()
         if audit is not None:
             audit.close()
     print("mighub: stopped", flush=True)
     return 0
+
+
+class _Stopped(Exception):
+    pass
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 def _version() -> str:
