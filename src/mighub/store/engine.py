@@ -226,8 +226,8 @@ class Store:
         try:
             tx = Transaction(conn)
             for job in batch:
-                if isolate:
-                    conn.exec_driver_sql("SAVEPOINT unit")
+                if isolate:  # on the driver's cursor: SQLAlchemy's own path costs ~35 µs a statement
+                    tx.cursor.execute("SAVEPOINT unit")
                 try:
                     result = job.work(tx)
                 except ServiceError as exc:
@@ -239,12 +239,12 @@ class Store:
                     failure = InternalServerError("The hub failed to apply the change")
                 else:
                     if isolate:
-                        conn.exec_driver_sql("RELEASE SAVEPOINT unit")
+                        tx.cursor.execute("RELEASE SAVEPOINT unit")
                     outcomes.append((job, True, result))
                     continue
                 if isolate:
-                    conn.exec_driver_sql("ROLLBACK TO SAVEPOINT unit")
-                    conn.exec_driver_sql("RELEASE SAVEPOINT unit")
+                    tx.cursor.execute("ROLLBACK TO SAVEPOINT unit")
+                    tx.cursor.execute("RELEASE SAVEPOINT unit")
                 outcomes.append((job, False, failure))
             if isolate or outcomes[0][1]:
                 transaction.commit()

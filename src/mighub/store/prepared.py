@@ -10,6 +10,8 @@ conversion is applied to parameters or results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection
@@ -19,21 +21,31 @@ from sqlalchemy.sql import ClauseElement
 class Prepared:
     def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
-        self._compiled: dict[str, tuple[str, tuple[str, ...] | None, dict[str, Any]]] = {}
+        self._compiled: dict[str, tuple[str, Callable[[dict[str, Any]], Any], dict[str, Any]]] = {}
 
-    def _for(self, conn: Connection) -> tuple[str, tuple[str, ...] | None, dict[str, Any]]:
+    def _for(self, conn: Connection) -> tuple[str, Callable[[dict[str, Any]], Any], dict[str, Any]]:
         name = conn.dialect.name
         found = self._compiled.get(name)
         if found is None:
             compiled = self.statement.compile(dialect=conn.dialect)
-            order = tuple(compiled.positiontup) if conn.dialect.positional and compiled.positiontup else None
+            arguments: Callable[[dict[str, Any]], Any]
+            if conn.dialect.positional and compiled.positiontup:
+                order = tuple(compiled.positiontup)
+                pick = itemgetter(*order)
+                # itemgetter of one key returns the value itself, not a 1-tuple
+                arguments = pick if len(order) > 1 else (lambda values: (pick(values),))
+            else:
+                arguments = _same
             # Binds the statement fixes itself (a LIMIT, say) keep their values.
             fixed = {key: value for key, value in compiled.params.items() if value is not None}
-            found = self._compiled[name] = (compiled.string, order, fixed)
+            found = self._compiled[name] = (compiled.string, arguments, fixed)
         return found
 
     def execute(self, conn: Connection, cursor: Any, params: dict[str, Any]) -> Any:
-        sql, order, fixed = self._for(conn)
-        values = {**fixed, **params} if fixed else params
-        cursor.execute(sql, tuple(values[key] for key in order) if order is not None else values)
+        sql, arguments, fixed = self._for(conn)
+        cursor.execute(sql, arguments({**fixed, **params} if fixed else params))
         return cursor
+
+
+def _same(values: dict[str, Any]) -> dict[str, Any]:
+    return values
