@@ -41,10 +41,15 @@ def validate_input(shape: Shape | None, body: Any) -> dict[str, Any]:
     problems: list[str] = []
     value = _checker(shape)(body, "", problems)
     if problems:
-        count = len(problems)
-        noun = "error" if count == 1 else "errors"
-        raise InvalidInputException(f"{count} validation {noun} detected: " + "; ".join(problems))
+        raise validation_error(problems)
     return value
+
+
+def validation_error(problems: list[str]) -> InvalidInputException:
+    """The violations found, reported together as AWS reports them."""
+    count = len(problems)
+    noun = "error" if count == 1 else "errors"
+    return InvalidInputException(f"{count} validation {noun} detected: " + "; ".join(problems))
 
 
 def _join(path: str, name: str) -> str:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..context import RequestContext
-from ..errors import InvalidInputException, ResourceNotFoundException
+from ..errors import ResourceNotFoundException
+from ..protocol.validation import validation_error
 from ..store.transaction import Transaction
 from . import pagination
 from .base import MigrationHubBase
@@ -51,9 +52,8 @@ ATTRIBUTE_FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
 }
 
 
-def check_resource_attributes(attributes: list[dict[str, str]]) -> list[dict[str, str]]:
-    """Validate each value for its type and apply the model's VM rule: VM_*
-    attributes given without a VM_MANAGER_ID are discarded."""
+def check_resource_attributes(attributes: list[dict[str, str]]) -> None:
+    """Check each value against the format the model documents for its type."""
     problems = []
     for position, attribute in enumerate(attributes, start=1):
         check = ATTRIBUTE_FORMATS.get(attribute["Type"])
@@ -63,13 +63,14 @@ def check_resource_attributes(attributes: list[dict[str, str]]) -> list[dict[str
                 f"failed to satisfy constraint: Member must be {check[1]} for type {attribute['Type']}"
             )
     if problems:
-        count = len(problems)
-        raise InvalidInputException(
-            f"{count} validation error{'s' if count > 1 else ''} detected: " + "; ".join(problems)
-        )
-    if not any(a["Type"] == "VM_MANAGER_ID" for a in attributes):
-        attributes = [a for a in attributes if not a["Type"].startswith("VM_")]
-    return attributes
+        raise validation_error(problems)
+
+
+def without_orphan_vm_attributes(attributes: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The model's VM rule: VM_* attributes given without a VM_MANAGER_ID are discarded."""
+    if any(a["Type"] == "VM_MANAGER_ID" for a in attributes):
+        return attributes
+    return [a for a in attributes if not a["Type"].startswith("VM_")]
 
 
 class AssociationOperations(MigrationHubBase):
@@ -136,7 +137,8 @@ class AssociationOperations(MigrationHubBase):
         resource_attribute_list: list[dict[str, str]],
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        attributes = check_resource_attributes(resource_attribute_list)
+        # Values were checked by MigrationHubProvider.validate, before any dry run.
+        attributes = without_orphan_vm_attributes(resource_attribute_list)
 
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
