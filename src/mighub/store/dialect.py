@@ -42,3 +42,14 @@ def is_unavailable(exc: BaseException) -> bool:
     if sqlstate is not None:
         return sqlstate[:2] in ("08", "57", "53")  # connection, operator intervention, resources
     return type(driver).__name__ == "OperationalError" and "closed" in str(driver).lower()
+
+
+def is_refused_value(exc: BaseException) -> str | None:
+    """If the database refused a value itself (too long to index, out of its
+    range), a message for the caller; such input is the caller's to change."""
+    driver = _driver_error(exc)
+    sqlstate = getattr(driver, "sqlstate", None) or ""
+    if sqlstate == "54000" or sqlstate.startswith("22"):  # program limit exceeded, data exception
+        detail = str(driver).splitlines()[0] if str(driver) else type(driver).__name__
+        return f"The hub's database cannot store a value of this request: {detail}"
+    return None

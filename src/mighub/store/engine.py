@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from ..errors import InternalServerError, ServiceError, ServiceUnavailableException
-from .dialect import is_retryable, is_unavailable, normalize_url
+from ..errors import InternalServerError, InvalidInputException, ServiceError, ServiceUnavailableException
+from .dialect import is_refused_value, is_retryable, is_unavailable, normalize_url
 from .migrate import ensure_schema
 from .transaction import Transaction
 
@@ -235,8 +235,12 @@ class Store:
                 except Exception as exc:
                     if is_retryable(exc) or is_unavailable(exc):
                         raise  # the whole batch is run again, or fails as unavailable
-                    log.exception("unit of work failed")
-                    failure = InternalServerError("The hub failed to apply the change")
+                    refused = is_refused_value(exc)
+                    if refused is not None:
+                        failure = InvalidInputException(refused)
+                    else:
+                        log.exception("unit of work failed")
+                        failure = InternalServerError("The hub failed to apply the change")
                 else:
                     if isolate:
                         tx.cursor.execute("RELEASE SAVEPOINT unit")
