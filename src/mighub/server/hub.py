@@ -1,9 +1,11 @@
 """The hub: providers over one store, and the protocol-free call path.
 
-``Hub.call`` is everything that happens to a request after the wire: validate
-against the model, answer dry runs, make sure the caller's account exists, and
-dispatch to the provider method named after the operation. It knows nothing of
-HTTP, so it also serves in-process callers.
+``Hub.call`` is everything that happens to a request after the wire and the
+caller's authentication, in order: validate against the model (and the
+provider's own checks), authorise against the caller's policy, answer dry runs,
+make sure the caller's account exists, and dispatch to the provider method named
+after the operation. It knows nothing of HTTP, so it also serves in-process
+callers.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ from typing import Any
 
 from botocore import xform_name
 
+from ..auth import resources
 from ..clock import now_us
 from ..context import RequestContext
-from ..auth import resources
 from ..errors import AccessDeniedException, DryRunOperation, UnauthorizedOperation, UnknownOperationException
 from ..models import Operation
 from ..protocol.validation import validate_input
