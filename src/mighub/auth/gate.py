@@ -26,10 +26,6 @@ class Gate:
         self.config = config
         self.throttle = Throttle(config.rate, config.burst) if config else None
 
-    @property
-    def development_mode(self) -> bool:
-        return self.config is None
-
     def authenticate(
         self,
         ctx: RequestContext,

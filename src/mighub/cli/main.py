@@ -8,10 +8,6 @@ import sys
 
 from .. import __version__
 
-# argv whose first word is one of these goes to the aws-compatible layer.
-AWS_SERVICES = frozenset({"mgh", "migrationhub-config"})
-
-
 def build_parser() -> argparse.ArgumentParser:
     # Imported here: they bring SQLAlchemy and the server (~190 ms), which the
     # aws-compatible commands, often run in loops from scripts, never need.

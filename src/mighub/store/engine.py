@@ -63,10 +63,6 @@ def _settle(outcomes: list[tuple[_Job, bool, Any]]) -> None:
             waiter.set_exception(value)
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
 class Store:
     """The database behind the hub. Thread-safe; one per process."""
 

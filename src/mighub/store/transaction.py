@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from . import dialect
 from .prepared import Prepared
@@ -123,10 +123,6 @@ class Transaction:
 
     # -- accounts and home-region controls -------------------------------------
 
-    def account_exists(self, account_id: str) -> bool:
-        query = select(accounts.c.account_id).where(accounts.c.account_id == account_id)
-        return self.conn.execute(query).first() is not None
-
     def create_account(self, account_id: str, now_us: int) -> bool:
         """Create the account; False if it already exists (another replica may
         have created it a moment ago)."""
@@ -149,11 +145,6 @@ class Transaction:
 
     def insert_home_region_control(self, **values: Any) -> None:
         self.conn.execute(insert(home_region_controls).values(**values))
-
-    def home_region_control(self, account_id: str, control_id: str) -> Row[Any] | None:
-        c = home_region_controls.c
-        query = select(home_region_controls).where(c.account_id == account_id, c.control_id == control_id)
-        return self.conn.execute(query).first()
 
     def delete_home_region_control(self, account_id: str, control_id: str) -> int:
         c = home_region_controls.c
@@ -328,11 +319,6 @@ class Transaction:
         if after is not None:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
         return self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit)).all()
-
-    def count_tasks(self, account_id: str) -> int:
-        query = select(func.count()).select_from(tasks).where(tasks.c.account_id == account_id)
-        return int(self.conn.execute(query).scalar() or 0)
-
 
     # -- what is associated with a task -------------------------------------------
 
