@@ -678,7 +678,7 @@ def main() -> int:
 
         # -- part 2 ---------------------------------------------------------------
         if 2 in parts:
-            print(f"\n2. mighub with tasks already in the store (bulk-loaded with direct SQL, server stopped)")
+            print("\n2. mighub with tasks already in the store (bulk-loaded with direct SQL, server stopped)")
             per_size: dict[int, dict[str, Any]] = {}
             running: dict[int, Server] = {}
             for n in sizes:
@@ -712,7 +712,7 @@ def main() -> int:
                       f"(max {deep['max_ms']:.2f})")
             for n, mh in running.items():
                 warm(mh.url, "notify.lua", [str(n), STREAM], args.threads)
-            print(f"\n  notify, each request to a random one of the stored tasks (sizes interleaved at each count)")
+            print("\n  notify, each request to a random one of the stored tasks (sizes interleaved at each count)")
             print(HEADER.replace("server            ", "tasks in store    "))
             for c in conns:
                 for n, mh in running.items():
