@@ -1,0 +1,99 @@
+"""Opening the databases an export reads and an import writes: one transaction each,
+on a schema brought to head."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+from ..dialect import normalize_url
+from ..migrate import SchemaError, current_revision, ensure_schema
+from .records import PortableError
+
+
+def display_url(url: str) -> str:
+    return normalize_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, *, write: bool) -> Engine:
+    """An engine on ``url``; on SQLite, one whose transactions are real ones.
+
+    The sqlite3 module opens no transaction for a SELECT, so without this an
+    export's pages would each see a different moment of a live hub.
+    """
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed)
+    engine = create_engine(parsed, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _sqlite_path(url: str) -> Path | None:
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def _prepare(conn: Connection, url: str, *, must_exist: bool) -> None:
+    """Bring the schema to head, as ``mighub serve`` would (SQLite upgrades itself,
+    a shared database is upgraded on purpose), or say what to run."""
+    if must_exist and current_revision(conn) is None:
+        raise PortableError(f"{display_url(url)} holds no mighub schema: nothing to export")
+    try:
+        ensure_schema(conn, upgrade=conn.dialect.name == "sqlite")
+    except SchemaError as exc:
+        raise PortableError(f"cannot use {display_url(url)}: {exc}") from exc
+
+
+@contextmanager
+def reading(url: str) -> Iterator[Connection]:
+    """One read transaction on ``url``: a consistent snapshot of a live hub."""
+    path = _sqlite_path(url)
+    if path is not None and not path.exists():  # SQLite would create an empty file
+        raise PortableError(f"no database at {path}")
+    engine = make_engine(url, write=False)
+    try:
+        with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                _prepare(conn, url, must_exist=True)
+                yield conn
+    except DBAPIError as exc:
+        raise PortableError(f"cannot read {display_url(url)}: {exc.orig}") from exc
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def writing(url: str) -> Iterator[Connection]:
+    """One write transaction on ``url``: an import lands whole or not at all."""
+    path = _sqlite_path(url)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(url, write=True)
+    try:
+        with engine.begin() as conn:
+            _prepare(conn, url, must_exist=False)
+            yield conn
+    except DBAPIError as exc:
+        raise PortableError(f"cannot write {display_url(url)}: {exc.orig}") from exc
+    finally:
+        engine.dispose()
+
