@@ -25,11 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..errors import InternalServerError, InvalidInputException, ServiceError, ServiceUnavailableException
-from .dialect import is_refused_value, is_retryable, is_unavailable, normalize_url
+from .dialect import hub_engine, is_refused_value, is_retryable, is_unavailable, normalize_url
 from .migrate import ensure_schema
 from .transaction import Transaction
 
@@ -71,8 +71,9 @@ class Store:
         self.dialect = self.url.get_backend_name()
         if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
-        self._write_engine = self._make_engine(write=True)
-        self._read_engine = self._make_engine(write=False)
+        # Each writer holds one connection; readers share a small pool.
+        self._write_engine = hub_engine(self.url, write=True)
+        self._read_engine = hub_engine(self.url, write=False)
         with self._write_engine.begin() as conn:
             ensure_schema(conn, upgrade=upgrade)
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
@@ -89,31 +90,6 @@ class Store:
         self._closed = False
 
     # -- engines -----------------------------------------------------------------
-
-    def _make_engine(self, *, write: bool) -> Engine:
-        if self.dialect != "sqlite":
-            # Each writer holds one connection; readers share a small pool.
-            return create_engine(self.url, pool_pre_ping=True, pool_size=8)
-        engine = create_engine(self.url, connect_args={"timeout": 30})
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-            # Let SQLAlchemy, not the sqlite3 module, issue BEGIN (needed for
-            # savepoints), and make every commit durable before it returns.
-            dbapi_conn.isolation_level = None
-            cursor = dbapi_conn.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn: Any) -> None:
-            # The writer takes the write lock up front so a batch never has to
-            # upgrade a read lock halfway through.
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-        return engine
 
     # -- writes ------------------------------------------------------------------
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from ..dialect import normalize_url
+from ..dialect import hub_engine, normalize_url
 from ..migrate import SchemaError, current_revision, ensure_schema
 from .records import PortableError
 
@@ -21,26 +20,9 @@ def display_url(url: str) -> str:
 
 
 def make_engine(url: str, *, write: bool) -> Engine:
-    """An engine on ``url``; on SQLite, one whose transactions are real ones.
-
-    The sqlite3 module opens no transaction for a SELECT, so without this an
-    export's pages would each see a different moment of a live hub.
-    """
-    parsed = normalize_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed)
-    engine = create_engine(parsed, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        dbapi_conn.execute("PRAGMA busy_timeout=30000")
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
+    """An engine on ``url`` as the hub opens it: on SQLite, transactions are real
+    ones, so an export's pages all see the same moment of a live hub."""
+    return hub_engine(url, write=write)
 
 
 def _sqlite_path(url: str) -> Path | None:
