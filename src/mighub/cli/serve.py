@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
         # on purpose, with `mighub db upgrade`, while no old replica uses it.
         store = Store(url, upgrade=url.startswith("sqlite"))
     except SchemaError as exc:
-        print(f"mighub: cannot use {url}: {exc}", file=sys.stderr)
+        print(f"mighub: cannot use {_shown(url)}: {exc}", file=sys.stderr)
         return 2
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
@@ -179,30 +179,7 @@ def run(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
 
-    where = url if args.database else f"{data_dir / DATABASE_FILE} (SQLite)"
-    region = home_region or "none (set one with CreateHomeRegionControl)"
-    if auth_config is None:
-        access = "development mode: any credentials, one account (000000000000), everything allowed"
-        credentials = f"  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={home_region or 'us-east-1'}\n"
-    else:
-        access = f"{len(auth_config.principals)} principal(s) from {args.auth_file}; requests must be signed"
-        credentials = "  export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...   # a key from the auth file\n"
-    print(
-        f"mighub {_version()} serving the AWS Migration Hub API at {endpoint}\n"
-        f"  data:        {where}\n"
-        f"  home region: {region}\n"
-        f"  access:      {access}\n"
-        f"\n"
-        f"Point the aws CLI and boto3 at it:\n"
-        f"  export AWS_ENDPOINT_URL={endpoint}\n"
-        f"{credentials}"
-        f"then, for example:\n"
-        f"  aws mgh list-progress-update-streams\n"
-        f"  python -c \"import boto3; print(boto3.client('mgh').list_progress_update_streams())\"\n"
-        f"Health: {endpoint}/_mighub/health    Tasks and stale flags: {endpoint}/_mighub/api/tasks\n"
-        f"Press Ctrl-C to stop.",
-        flush=True,
-    )
+    print(_banner(endpoint, url if args.database else None, data_dir, home_region, auth_config, args.auth_file), flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
     # to the handler that was there before: make that one end the run quietly,
     # so the store is closed and the exit is clean either way.
@@ -218,6 +195,49 @@ def run(args: argparse.Namespace) -> int:
             audit.close()
     print("mighub: stopped", flush=True)
     return 0
+
+
+def _shown(url: str) -> str:
+    """A database URL fit to print: never its password."""
+    from ..store.dialect import normalize_url
+
+    return normalize_url(url).render_as_string(hide_password=True)
+
+
+def _banner(
+    endpoint: str,
+    database: str | None,
+    data_dir: Path,
+    home_region: str | None,
+    auth_config: object | None,
+    auth_file: Path | None,
+) -> str:
+    """What `serve` says on start: where it listens, where the data is, how to reach it."""
+    where = _shown(database) if database else f"{data_dir / DATABASE_FILE} (SQLite)"
+    region = home_region or "none (set one with CreateHomeRegionControl)"
+    if auth_config is None:
+        access = "development mode: any credentials, one account (000000000000), everything allowed"
+        credentials = f"  export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION={home_region or 'us-east-1'}\n"
+    else:
+        count = len(auth_config.principals)  # type: ignore[attr-defined]
+        access = f"{count} principal(s) from {auth_file}; requests must be signed"
+        credentials = "  export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...   # a key from the auth file\n"
+    return (
+        f"mighub {_version()} serving the AWS Migration Hub API at {endpoint}\n"
+        f"  data:        {where}\n"
+        f"  home region: {region}\n"
+        f"  access:      {access}\n"
+        f"\n"
+        f"Point the aws CLI and boto3 at it:\n"
+        f"  export AWS_ENDPOINT_URL={endpoint}\n"
+        f"{credentials}"
+        f"then, for example:\n"
+        f"  aws mgh list-progress-update-streams\n"
+        f"  mighub tasks\n"
+        f"  python -c \"import boto3; print(boto3.client('mgh').list_progress_update_streams())\"\n"
+        f"Health: {endpoint}/_mighub/health    Tasks and stale flags: {endpoint}/_mighub/api/tasks\n"
+        f"Press Ctrl-C to stop."
+    )
 
 
 class _Stopped(Exception):
