@@ -75,3 +75,17 @@ def test_two_servers_are_independent(server_factory: Any) -> None:
     a, b = server_factory(), server_factory()
     a.client("mgh").create_progress_update_stream(ProgressUpdateStreamName="only-in-a")
     assert b.client("mgh").list_progress_update_streams()["ProgressUpdateStreamSummaryList"] == []
+
+
+def test_an_unreachable_database_is_said_plainly_without_its_password(tmp_path: Path) -> None:
+    port = free_port()
+    unused = free_port()  # nothing listens there
+    result = subprocess.run(
+        [sys.executable, "-m", "mighub", "serve", "--port", str(port), "--data-dir", str(tmp_path),
+         "--database", f"postgresql://hub:s3cret-pw@127.0.0.1:{unused}/hub"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 1
+    assert "cannot open the database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "s3cret-pw" not in result.stdout + result.stderr

@@ -134,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     import uvicorn
+    from sqlalchemy.exc import DBAPIError
 
     from ..server.app import App
     from ..server.hub import Hub, HubSettings
@@ -147,6 +148,10 @@ def run(args: argparse.Namespace) -> int:
     except SchemaError as exc:
         print(f"mighub: cannot use {_shown(url)}: {exc}", file=sys.stderr)
         return 2
+    except DBAPIError as exc:
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        print(f"mighub: cannot open the database {_shown(url)}: {reason}", file=sys.stderr)
+        return 1
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
