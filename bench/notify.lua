@@ -16,7 +16,7 @@ function init(args)
    wrk.path = "/"
    wrk.headers["Content-Type"] = "application/x-amz-json-1.1"
    wrk.headers["X-Amz-Target"] = "AWSMigrationHub.NotifyMigrationTaskState"
-   -- Signed-looking; the server does not verify signatures yet.
+   -- Signed-looking: a hub in development mode reads only the region from it.
    wrk.headers["Authorization"] = "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20260101/us-east-1/mgh/aws4_request, "
       .. "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature="
       .. string.rep("0", 64)
