@@ -74,18 +74,14 @@ class ApplicationOperations(MigrationHubBase):
                 limit=limit + 1,
             )
             rows, token = pagination.page(rows, limit, scope, lambda r: [r.application_id])
-            out: dict[str, Any] = {
-                "ApplicationStateList": [
-                    {
-                        "ApplicationId": r.application_id,
-                        "ApplicationStatus": r.status,
-                        "LastUpdatedTime": from_us(r.update_us),
-                    }
-                    for r in rows
-                ]
-            }
-            if token:
-                out["NextToken"] = token
-            return out
+            states = [
+                {
+                    "ApplicationId": r.application_id,
+                    "ApplicationStatus": r.status,
+                    "LastUpdatedTime": from_us(r.update_us),
+                }
+                for r in rows
+            ]
+            return pagination.listing("ApplicationStateList", states, token)
 
         return await self.store.aread(work)

@@ -120,10 +120,7 @@ class AssociationOperations(MigrationHubBase):
             rows = tx.list_associations(kind, task.id, after=after[0] if after else None, limit=limit + 1)
             key_of = _KEYS[kind]
             rows, token = pagination.page(rows, limit, scope, lambda r: [key_of(r)])
-            out: dict[str, Any] = {list_key: [describe(r) for r in rows]}
-            if token:
-                out["NextToken"] = token
-            return out
+            return pagination.listing(list_key, [describe(r) for r in rows], token)
 
         return await self.store.aread(work)
 

@@ -122,10 +122,7 @@ class HomeRegionProvider(Provider):
                 limit=limit + 1,
             )
             rows, token = pagination.page(rows, limit, scope, lambda r: [r.control_id])
-            out: dict[str, Any] = {"HomeRegionControls": [_describe(r) for r in rows]}
-            if token:
-                out["NextToken"] = token
-            return out
+            return pagination.listing("HomeRegionControls", [_describe(r) for r in rows], token)
 
         return await self.store.aread(work)
 

@@ -51,3 +51,12 @@ def page(
         return rows, None
     rows = rows[:limit]
     return rows, encode(scope, key(rows[-1]))
+
+
+def listing(key: str, items: list[Any], token: str | None) -> dict[str, Any]:
+    """A list operation's output: the items under ``key``, and the token when
+    there is a next page (absent, not null, on the last one, as AWS answers)."""
+    out: dict[str, Any] = {key: items}
+    if token:
+        out["NextToken"] = token
+    return out

@@ -82,12 +82,8 @@ class TaskOperations(MigrationHubBase):
             self.check_home_region(tx, ctx)
             names = tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=limit + 1)
             names, token = pagination.page(names, limit, scope, lambda name: [name])
-            out: dict[str, Any] = {
-                "ProgressUpdateStreamSummaryList": [{"ProgressUpdateStreamName": n} for n in names]
-            }
-            if token:
-                out["NextToken"] = token
-            return out
+            summaries = [{"ProgressUpdateStreamName": n} for n in names]
+            return pagination.listing("ProgressUpdateStreamSummaryList", summaries, token)
 
         return await self.store.aread(work)
 
@@ -183,10 +179,7 @@ class TaskOperations(MigrationHubBase):
                 r for r in rows
                 if ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, r.stream_name, r.name))
             ]
-            out: dict[str, Any] = {"MigrationTaskSummaryList": [_summary(r) for r in rows]}
-            if token:
-                out["NextToken"] = token
-            return out
+            return pagination.listing("MigrationTaskSummaryList", [_summary(r) for r in rows], token)
 
         return await self.store.aread(work)
 
@@ -208,19 +201,15 @@ class TaskOperations(MigrationHubBase):
             after = pagination.decode(next_token, scope, 2)
             rows = tx.list_task_updates(task.id, after=after, limit=limit + 1)  # type: ignore[arg-type]
             rows, token = pagination.page(rows, limit, scope, lambda r: [r.update_us, r.id])
-            out: dict[str, Any] = {
-                "MigrationTaskUpdateList": [
-                    {
-                        "UpdateDateTime": from_us(r.update_us),
-                        "UpdateType": "MIGRATION_TASK_STATE_UPDATED",
-                        "MigrationTaskState": _task_state(r),
-                    }
-                    for r in rows
-                ]
-            }
-            if token:
-                out["NextToken"] = token
-            return out
+            updates = [
+                {
+                    "UpdateDateTime": from_us(r.update_us),
+                    "UpdateType": "MIGRATION_TASK_STATE_UPDATED",
+                    "MigrationTaskState": _task_state(r),
+                }
+                for r in rows
+            ]
+            return pagination.listing("MigrationTaskUpdateList", updates, token)
 
         return await self.store.aread(work)
 

@@ -109,10 +109,7 @@ async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, list[str]])
         r for r in rows
         if ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, r.stream_name, r.name))
     ]
-    out: dict[str, Any] = {"Tasks": [_task_row(r, now) for r in rows]}
-    if token:
-        out["NextToken"] = token
-    return out
+    return pagination.listing("Tasks", [_task_row(r, now) for r in rows], token)
 
 
 def _task_row(row: Any, now: int) -> dict[str, Any]:
