@@ -19,7 +19,7 @@ import orjson
 from .. import __version__
 from ..auth.gate import Gate
 from ..auth.resources import task_arn
-from ..clock import now_us
+from ..clock import from_us, now_us
 from ..context import RequestContext
 from ..errors import AccessDeniedException, InvalidInputException, ServiceError
 from ..models import operations_by_target
@@ -119,7 +119,7 @@ def _task_row(row: Any, now: int) -> dict[str, Any]:
         "Status": row.status,
         "StatusDetail": row.status_detail,
         "ProgressPercent": row.progress_percent,
-        "UpdateDateTime": row.update_us / 1e6 if row.update_us is not None else None,
+        "UpdateDateTime": from_us(row.update_us).timestamp() if row.update_us is not None else None,
         "NextUpdateSeconds": row.next_update_seconds,
         "StaleAt": row.stale_at_us / 1e6 if row.stale_at_us is not None else None,
         "Stale": row.stale_at_us is not None and row.stale_at_us < now,
