@@ -1,12 +1,15 @@
 """AWS JSON 1.1: reading request bodies and writing responses.
 
-Responses are plain dicts from the providers; the only wire conversion the
-models need is timestamps, which AWS JSON sends as epoch seconds.
+A body is JSON as RFC 8259 defines it and AWS reads it: UTF-8 (no byte order
+mark, no UTF-16 or UTF-32), no ``NaN`` or ``Infinity``. Responses are plain dicts
+from the providers; the only wire conversion the models need is timestamps,
+which AWS JSON sends as epoch seconds.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -16,21 +19,51 @@ from ..errors import SerializationException, ServiceError
 
 CONTENT_TYPE = b"application/x-amz-json-1.1"
 
+# orjson reads an integer beyond 64 bits as an inexact float: a body holding one
+# goes to the exact parser, so the validator can quote the number it refuses.
+_LONG_INTEGER = re.compile(rb"\d{20}")
+# The validator quotes at most 61 characters of a number and only needs to know
+# it is out of range: the first 100 digits say as much as the whole, without
+# Python's 4,300-digit conversion limit (and its cost) on a megabyte of digits.
+_DIGITS_KEPT = 100
+
 
 def parse_body(body: bytes) -> Any:
     """Decode a JSON request body; an empty body is an empty object."""
     if not body.strip():
         return {}
+    if _LONG_INTEGER.search(body) is None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass  # the exact parser reads what orjson cannot hold, or says what is wrong
+    return _exact_loads(body)
+
+
+def _exact_loads(body: bytes) -> Any:
+    """The standard parser, held to the same rules as orjson, with exact integers.
+
+    Escaped lone surrogates (``"\\ud800"``) are decoded here as the standard
+    parser does, so that the validator can refuse them naming the member.
+    """
     try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        pass
-    # orjson refuses integers beyond 64 bits; those are valid JSON whose range
-    # the validator reports by member name, so give the standard parser a try.
+        text = body.decode("utf-8")  # strict: UTF-16, UTF-32 and encoded surrogates fail here
+    except UnicodeDecodeError as exc:
+        raise SerializationException(
+            f"The request body is not valid JSON: it is not UTF-8 (byte {exc.start} cannot be decoded)"
+        ) from None
     try:
-        return json.loads(body)
-    except (ValueError, RecursionError) as exc:
+        return json.loads(text, parse_constant=_no_constant, parse_int=_integer)
+    except (ValueError, RecursionError) as exc:  # a byte order mark is refused here too
         raise SerializationException(f"The request body is not valid JSON: {exc}") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _integer(digits: str) -> int:
+    return int(digits[: _DIGITS_KEPT + (digits[0] == "-")])
 
 
 def _default(value: Any) -> Any:
@@ -43,5 +76,12 @@ def dump(payload: Any) -> bytes:
     return orjson.dumps(payload, default=_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
 
 
+def printable(text: str) -> str:
+    """``text`` with any lone surrogate written as its escape: JSON can carry
+    only Unicode scalar values, and a message may quote the caller's input."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def error_body(error: ServiceError) -> bytes:
-    return orjson.dumps({"__type": error.code, "message": error.message, **error.fields})
+    fields = {key: printable(value) if isinstance(value, str) else value for key, value in error.fields.items()}
+    return orjson.dumps({"__type": error.code, "message": printable(error.message), **fields})

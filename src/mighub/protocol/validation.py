@@ -22,10 +22,18 @@ from typing import Any
 
 from botocore.model import Shape
 
+from ..clock import EARLIEST, LATEST, representable
 from ..errors import InvalidInputException, SerializationException
+from .json11 import printable
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
+
+# What a string must be to be stored and read back on every engine: Unicode
+# scalar values (a lone surrogate cannot be encoded as UTF-8), and no NUL
+# (PostgreSQL text cannot hold one; SQLite could, but both engines agree).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_TIME_RANGE = f"{EARLIEST:%Y-%m-%dT%H:%M:%SZ} to {LATEST:%Y-%m-%dT%H:%M:%SZ}"
 
 # Checker(value, path, problems) -> converted value. ``problems`` collects
 # constraint violations; type errors raise at once.
@@ -57,8 +65,11 @@ def _join(path: str, name: str) -> str:
 
 
 def _show(value: Any) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= 64 else text[:61] + "..."
+    try:
+        text = value if isinstance(value, str) else repr(value)
+    except ValueError:  # an integer beyond Python's 4,300-digit conversion limit
+        text = "(a number of more than 4300 digits)"
+    return printable(text if len(text) <= 64 else text[:61] + "...")
 
 
 def _violation(value: Any, path: str, constraint: str) -> str:
@@ -147,6 +158,10 @@ def _string(shape: Shape) -> Checker:
     def check(value: Any, path: str, problems: list[str]) -> str:
         if not isinstance(value, str):
             raise _type_error(path, "a string", value)
+        if not value.isascii() and _SURROGATE.search(value) is not None:
+            problems.append(_violation(value, path, "consist of Unicode scalar values (no lone surrogates)"))
+        if "\x00" in value:
+            problems.append(_violation(value, path, "not contain the NUL character (U+0000)"))
         if low is not None and len(value) < low:
             problems.append(_violation(value, path, f"have length greater than or equal to {low}"))
         if high is not None and len(value) > high:
@@ -167,15 +182,17 @@ def _integer(shape: Shape) -> Checker:
     def check(value: Any, path: str, problems: list[str]) -> int:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _type_error(path, "an integer", value)
+        number = value
         if isinstance(value, float):
-            if not value.is_integer():
+            # A number too large for a double (1e999) is out of range, not of another type.
+            if math.isnan(value) or (math.isfinite(value) and not value.is_integer()):
                 raise _type_error(path, "an integer", value)
-            value = int(value)
-        if value < low:
+            number = int(value) if math.isfinite(value) else value
+        if number < low:
             problems.append(_violation(value, path, f"have value greater than or equal to {low}"))
-        elif value > high:
+        elif number > high:
             problems.append(_violation(value, path, f"have value less than or equal to {high}"))
-        return value
+        return number  # type: ignore[return-value]  # an infinity never gets past the problems
 
     return check
 
@@ -191,23 +208,29 @@ def _boolean(shape: Shape) -> Checker:
 
 def _timestamp(shape: Shape) -> Checker:
     def check(value: Any, path: str, problems: list[str]) -> datetime | None:
-        if isinstance(value, bool):
+        if isinstance(value, bool) or (isinstance(value, float) and math.isnan(value)):
             raise _type_error(path, "a timestamp (epoch seconds)", value)
+        moment: datetime | None
         if isinstance(value, (int, float)):
-            if not math.isfinite(value):
-                raise _type_error(path, "a timestamp (epoch seconds)", value)
             try:
-                return datetime.fromtimestamp(value, UTC)
+                moment = datetime.fromtimestamp(value, UTC)
             except (OverflowError, OSError, ValueError):
-                problems.append(_violation(value, path, "be a timestamp between years 1 and 9999"))
-                return None
-        if isinstance(value, str):  # some generated clients send ISO 8601
+                moment = None
+        elif isinstance(value, str):  # some generated clients send ISO 8601
             try:
-                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
             except ValueError:
                 raise _type_error(path, "a timestamp (epoch seconds or ISO 8601)", value) from None
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        raise _type_error(path, "a timestamp (epoch seconds)", value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+        else:
+            raise _type_error(path, "a timestamp (epoch seconds)", value)
+        # The instant in UTC must be one the store and every later read can hold:
+        # 9999-12-31T23:59:59-14:00 is in year 10000.
+        if moment is None or not representable(moment):
+            problems.append(_violation(value, path, f"be a timestamp from {_TIME_RANGE}"))
+            return None
+        return moment
 
     return check
 

@@ -25,6 +25,7 @@ from ..errors import (
 )
 from ..models import operations_by_target
 from ..protocol import json11
+from ..protocol.headers import single_valued
 from . import extensions
 from .hub import Hub
 
@@ -86,7 +87,7 @@ class App:
         error_code: str | None = None
         try:
             raw_headers = _headers(scope)
-            headers = dict(raw_headers)
+            headers = single_valued(raw_headers)
             body = await self._read_body(headers, receive)
             target = headers.get("x-amz-target", "")
             operation = self.operations.get(target)

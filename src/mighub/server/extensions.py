@@ -19,10 +19,11 @@ import orjson
 from .. import __version__
 from ..auth.gate import Gate
 from ..auth.resources import task_arn
-from ..clock import now_us
+from ..clock import from_us, now_us
 from ..context import RequestContext
 from ..errors import AccessDeniedException, InvalidInputException, ServiceError
 from ..models import operations_by_target
+from ..protocol.headers import single_valued
 from ..provider import pagination
 from ..store.transaction import Transaction
 
@@ -55,12 +56,14 @@ def _caller(gate: Gate, scope: dict[str, Any]) -> RequestContext:
     """Who asks, by the same rules as the AWS API; they must be allowed to list tasks."""
     operation = operations_by_target()["AWSMigrationHub.ListMigrationTasks"]
     ctx = RequestContext(operation=operation)
+    headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
+    single_valued(headers)  # an ambiguous request is refused here as on the AWS API
     gate.authenticate(
         ctx,
         method=scope["method"],
         path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
         query=scope.get("query_string", b"").decode("latin-1"),
-        headers=[(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]],
+        headers=headers,
         body=b"",
     )
     if not ctx.allows("mgh:ListMigrationTasks", "*"):
@@ -119,7 +122,7 @@ def _task_row(row: Any, now: int) -> dict[str, Any]:
         "Status": row.status,
         "StatusDetail": row.status_detail,
         "ProgressPercent": row.progress_percent,
-        "UpdateDateTime": row.update_us / 1e6 if row.update_us is not None else None,
+        "UpdateDateTime": from_us(row.update_us).timestamp() if row.update_us is not None else None,
         "NextUpdateSeconds": row.next_update_seconds,
         "StaleAt": row.stale_at_us / 1e6 if row.stale_at_us is not None else None,
         "Stale": row.stale_at_us is not None and row.stale_at_us < now,
