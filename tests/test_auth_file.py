@@ -298,3 +298,15 @@ def test_keys_create_refuses_a_file_the_hub_would_refuse(tmp_path: Path) -> None
     assert code != 0 and "TOML" in err
     assert auth.read_text() == "not [valid toml"
     assert "AWS_SECRET_ACCESS_KEY" not in out
+
+
+def test_keys_create_leaves_a_world_readable_file_owner_only(tmp_path: Path) -> None:
+    auth = tmp_path / "auth.toml"
+    code, _, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "a", "--account", ACCOUNT_A)
+    assert code == 0, err
+    auth.chmod(0o644)  # someone made it readable by all
+    code, out, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "b", "--account", ACCOUNT_A)
+    assert code == 0, err
+    assert oct(auth.stat().st_mode & 0o777) == oct(0o600)
+    assert 'name = "a"' in auth.read_text() and 'name = "b"' in auth.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["auth.toml"], "no temporary file left behind"

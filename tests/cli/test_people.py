@@ -100,3 +100,18 @@ def test_people_commands_say_when_no_hub_answers(cli_hub: Hub) -> None:
     assert result.code == 255
     assert "cannot reach a hub" in result.stderr
     assert os.path.basename(_tool("mighub")) == "mighub"
+
+
+def test_hostile_names_cannot_forge_rows_or_reach_the_terminal(cli_hub: Hub, uniq: str) -> None:
+    mgh = boto3.client("mgh", endpoint_url=cli_hub.endpoint, region_name="us-east-1",
+                       aws_access_key_id="t", aws_secret_access_key="t")
+    mgh.create_progress_update_stream(ProgressUpdateStreamName=uniq)
+    task = "vm\nforged-stream\tforged-task\tCOMPLETED\x1b[2J"
+    mgh.import_migration_task(ProgressUpdateStream=uniq, MigrationTaskName=task)
+    for output in ("text", "table"):
+        result = cli_hub.mighub("tasks", "--stream", uniq, "--output", output)
+        assert result.code == 0, result.stderr
+        assert "\x1b[2J" not in result.stdout and "forged-task" in result.stdout
+        assert not any(line.startswith("forged-stream") for line in result.stdout.splitlines())
+    rows = cli_hub.mighub("tasks", "--stream", uniq, "--output", "json").json()["Tasks"]
+    assert [r["MigrationTaskName"] for r in rows] == [task]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import secrets
 import string
 import sys
+import tempfile
 from pathlib import Path
 
 FULL_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "mgh:*", "Resource": "*"}]}
@@ -80,9 +82,7 @@ def run_create(args: argparse.Namespace) -> int:
 
     parse_auth_document(tomllib.loads(text), path)  # never write a file the hub would refuse
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
+    _write_private(path, text)
     print(f"Added principal {args.name!r} (account {args.account}) to {path}.")
     if args.policy_file is None:
         print("Its policy allows every mgh action in the account; give --policy-file to restrict it.")
@@ -90,3 +90,24 @@ def run_create(args: argparse.Namespace) -> int:
     print(f"  AWS_ACCESS_KEY_ID={access_key_id}")
     print(f"  AWS_SECRET_ACCESS_KEY={secret}")
     return 0
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text``, readable by its owner only.
+
+    Written beside it and renamed over it: a hub reloading the file never reads
+    half of it, and the new file is mode 600 whatever the old one's mode was (a
+    world-readable file of secrets does not stay so because a key was added).
+    """
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from ..aws.client import Connection
 from ..aws.globals import GlobalOptions
+from .printable import printable
 
 
 class HubError(Exception):
@@ -81,7 +82,7 @@ class Hub:
                 detail = json.loads(exc.read()).get("message", "")
             except ValueError:
                 detail = ""
-            raise HubError(f"the hub at {self.endpoint} answered {exc.code}: {detail}") from None
+            raise HubError(f"the hub at {self.endpoint} answered {exc.code}: {printable(detail)}") from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise HubError(

@@ -17,6 +17,8 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from .printable import printable
+
 STATUS_STYLE = {
     "COMPLETED": "green",
     "IN_PROGRESS": "cyan",
@@ -89,14 +91,15 @@ def task_table(rows: list[dict[str, Any]], width: int = 120) -> Table:
             ProgressBar(total=100, completed=percent, width=10, complete_style=STATUS_STYLE[status] if status else "dim"),
             Text(f"{percent:>3}%"),
         )
+        # Names and details are the callers' text: plain Text (never markup), escaped.
         cells: list[Any] = [
-            row["ProgressUpdateStream"],
-            row["MigrationTaskName"],
+            Text(printable(row["ProgressUpdateStream"])),
+            Text(printable(row["MigrationTaskName"])),
             Text(status or "-", style=STATUS_STYLE.get(status, "")),
             bar,
         ]
         if detail:
-            cells.append(row["StatusDetail"] or "")
+            cells.append(Text(printable(row["StatusDetail"])))
         cells += [ago(row["UpdateDateTime"], now), Text("STALE", style="bold red") if row["Stale"] else Text("")]
         table.add_row(*cells)
     return table
@@ -116,11 +119,11 @@ def plain_tasks(rows: list[dict[str, Any]]) -> str:
         )
         lines.append(
             "\t".join([
-                row["ProgressUpdateStream"],
-                row["MigrationTaskName"],
+                printable(row["ProgressUpdateStream"]),
+                printable(row["MigrationTaskName"]),
                 row["Status"] or "",
                 str(_percent(row)),
-                (row["StatusDetail"] or "").replace("\t", " ").replace("\n", " "),
+                printable(row["StatusDetail"]),
                 updated,
                 "STALE" if row["Stale"] else "",
             ])
@@ -154,7 +157,7 @@ def stream_table(rows: list[dict[str, Any]]) -> Table:
         table.add_column(column, justify="left" if column == "Stream" else "right")
     for row in rows:
         table.add_row(
-            Text(row["Stream"], style="bold"),
+            Text(printable(row["Stream"]), style="bold"),
             str(row["Tasks"]),
             Text(str(row["Completed"]), style="green"),
             Text(str(row["InProgress"]), style="cyan"),
@@ -168,5 +171,5 @@ def stream_table(rows: list[dict[str, Any]]) -> Table:
 def plain_streams(rows: list[dict[str, Any]]) -> str:
     lines = ["STREAM\tTASKS\tCOMPLETED\tIN_PROGRESS\tFAILED\tSTALE\tPERCENT"]
     for r in rows:
-        lines.append("\t".join(str(r[k]) for k in ("Stream", "Tasks", "Completed", "InProgress", "Failed", "Stale", "Percent")))
+        lines.append("\t".join([printable(r["Stream"])] + [str(r[k]) for k in ("Tasks", "Completed", "InProgress", "Failed", "Stale", "Percent")]))
     return "\n".join(lines)
