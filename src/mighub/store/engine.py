@@ -329,6 +329,9 @@ class Store:
         except ServiceError:
             raise
         except Exception as exc:
+            refused = None if is_unavailable(exc) else is_refused_value(exc)
+            if refused is not None:  # a value the database cannot even look up
+                raise InvalidInputException(refused) from None
             if not (isinstance(exc, (OperationalError, DBAPIError)) or is_unavailable(exc)):
                 raise
             log.warning("read failed: %s", exc)
