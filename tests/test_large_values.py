@@ -3,8 +3,9 @@ removed, on either store.
 
 1,600 four-byte characters are 6,400 bytes, past what a PostgreSQL btree entry
 holds (~2,700 bytes): the hub indexes a digest of such keys there (migration
-0004). The characters are random, so that PostgreSQL cannot compress them
-below its limit.
+0004). The characters are random, from all the supplementary planes, so that
+PostgreSQL cannot compress them below its limit (repeated or similar
+characters, such as one emoji 1,600 times, compress and would prove nothing).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ _RANDOM = random.Random(1)
 
 def emoji(count: int) -> str:
     """``count`` random four-byte characters."""
-    return "".join(chr(_RANDOM.randint(0x1F300, 0x1FAFF)) for _ in range(count))
+    return "".join(chr(_RANDOM.randint(0x10000, 0x10FFFF)) for _ in range(count))
 
 
 LONGEST = emoji(1600)
