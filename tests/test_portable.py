@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import sqlite3
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,6 +29,9 @@ from mighub.store.migrate import head_revision
 from mighub.store.schema import streams
 
 POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")
+# 1,600 random (incompressible) four-byte characters.
+_RANDOM = random.Random(7)
+LONG = "".join(chr(_RANDOM.randint(0x10000, 0x10FFFF)) for _ in range(1600))
 NO_POSTGRES = "PostgreSQL part not tested: set MIGHUB_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
 
 
@@ -71,7 +75,7 @@ def snapshot(srv: MighubServer) -> dict[str, Any]:
         "streams": sorted(list_all_streams(mgh)),
         "home": config.get_home_region().get("HomeRegion"),
         "controls": config.describe_home_region_controls()["HomeRegionControls"],
-        "apps": [mgh.describe_application_state(ApplicationId=a) for a in ("d-application-1", "d-application-2")],
+        "apps": [mgh.describe_application_state(ApplicationId=a) for a in ("d-application-1", "d-application-2", LONG)],
     }
     for summary in list_all_tasks(mgh):
         where = {"ProgressUpdateStream": summary["ProgressUpdateStream"], "MigrationTaskName": summary["MigrationTaskName"]}
@@ -127,6 +131,12 @@ def populate(srv: MighubServer) -> None:
         mgh.associate_discovered_resource(**where, DiscoveredResource={"ConfigurationId": "d-server-01", "Description": "from discovery"})
         mgh.associate_discovered_resource(**where, DiscoveredResource={"ConfigurationId": "d-server-02"})
         mgh.associate_source_resource(**where, SourceResource={"Name": "vm-17", "Description": "on-premises", "StatusDetail": "replicating"})
+    # The longest keys the model allows, in four-byte characters: past a PostgreSQL index entry.
+    where = {"ProgressUpdateStream": "alpha", "MigrationTaskName": "db-1"}
+    mgh.associate_created_artifact(**where, CreatedArtifact={"Name": "arn:aws:ec2:us-east-1:000000000000:" + LONG[36:]})
+    mgh.associate_discovered_resource(**where, DiscoveredResource={"ConfigurationId": LONG})
+    mgh.associate_source_resource(**where, SourceResource={"Name": LONG, "StatusDetail": "long"})
+    mgh.notify_application_state(ApplicationId=LONG, Status="NOT_STARTED", UpdateDateTime=datetime(2025, 1, 3, tzinfo=timezone.utc))
     mgh.notify_application_state(ApplicationId="d-application-1", Status="IN_PROGRESS", UpdateDateTime=datetime(2025, 1, 2, tzinfo=timezone.utc))
     mgh.notify_application_state(ApplicationId="d-application-2", Status="COMPLETED")
 
@@ -168,14 +178,14 @@ def test_export_names_records_by_natural_keys(hub: dict[str, Any]) -> None:
     assert counts == {
         "account": 1,
         "home_region_control": 1,
-        "application_state": 2,
+        "application_state": 3,
         "stream": 2,
         "task": 8,
         "task_update": 24,
         "resource_attribute": 6,
-        "created_artifact": 2,
-        "discovered_resource": 4,
-        "source_resource": 2,
+        "created_artifact": 3,
+        "discovered_resource": 5,
+        "source_resource": 3,
     }
     assert all(r.get("stream") != "doomed" and r.get("name") != "doomed" for r in records)
     task = next(r for r in records if r["type"] == "task" and r["stream"] == "alpha" and r["name"] == "web-1")
@@ -187,7 +197,7 @@ def test_export_to_stdout_and_summary(hub: dict[str, Any], capsysbinary: pytest.
     assert mighub("export", "--database", hub["url"]) == 0
     out, err = capsysbinary.readouterr()
     assert out.decode().splitlines() == hub["lines"]
-    assert b"exported 1 account, 1 home-region control, 2 application states, 2 streams, 8 tasks, 24 task updates" in err
+    assert b"exported 1 account, 1 home-region control, 3 application states, 2 streams, 8 tasks, 24 task updates" in err
 
 
 def test_export_default_database_is_serves(hub: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -74,11 +74,15 @@ def is_unavailable(exc: BaseException) -> bool:
 
 
 def is_refused_value(exc: BaseException) -> str | None:
-    """If the database refused a value itself (too long to index, out of its
-    range), a message for the caller; such input is the caller's to change."""
+    """If the database cannot hold a value of the request, a message for the
+    caller: such input is the caller's to change. Every key the model allows
+    fits (see keys.py); what is left is what PostgreSQL cannot represent at
+    all, a NUL character in text, and values out of a column's range."""
     driver = _driver_error(exc)
     sqlstate = getattr(driver, "sqlstate", None) or ""
-    if sqlstate == "54000" or sqlstate.startswith("22"):  # program limit exceeded, data exception
+    # psycopg refuses a NUL itself, before sending: a DB-API DataError without a sqlstate.
+    data_error = any(cls.__name__ == "DataError" for cls in type(driver).__mro__)
+    if sqlstate == "54000" or sqlstate.startswith("22") or data_error:  # program limit, data exception
         detail = str(driver).splitlines()[0] if str(driver) else type(driver).__name__
         return f"The hub's database cannot store a value of this request: {detail}"
     return None

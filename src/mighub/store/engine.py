@@ -19,6 +19,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +43,14 @@ Work = Callable[[Transaction], T]
 # large batch adds to the first caller in it.
 MAX_BATCH = 256
 
+# How long to wait for a COMMIT that a lost connection left in progress.
+COMMIT_STATUS_WAIT = 10.0
+UNKNOWN_OUTCOME = (
+    "The hub lost its database while committing this change and cannot tell yet whether it was "
+    "applied; retry later"
+)
+_XACT_STATUS = text("SELECT pg_xact_status(CAST(:xid AS xid8))")
+
 
 @dataclass
 class _Job:
@@ -49,6 +58,16 @@ class _Job:
     # A thread's caller waits on ``future``; an event loop's on ``waiter``.
     future: Future[Any] | None = None
     waiter: asyncio.Future[Any] | None = None
+
+
+class _CommitUnknown(Exception):
+    """The connection failed during COMMIT: the batch may or may not have landed."""
+
+    def __init__(self, outcomes: list[tuple[_Job, bool, Any]], transaction_id: str | None, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.outcomes = outcomes
+        self.transaction_id = transaction_id
+        self.cause = cause
 
 
 def _settle(outcomes: list[tuple[_Job, bool, Any]]) -> None:
@@ -125,24 +144,78 @@ class Store:
                     self._jobs.put(None)  # finish this batch, then stop
                     break
                 batch.append(more)
-            # A connection that has been idle may have died with an earlier outage
-            # (each writer only learns when it next uses its own): such a batch
-            # gets one more try on a fresh connection before it is refused.
-            for fresh in (conn is None, True):
-                try:
-                    if conn is None:
-                        conn = self._write_engine.connect()
-                    self._run_batch(conn, batch)
-                    break
-                except Exception as exc:  # the database itself failed: nothing was committed
-                    log.warning("write batch of %d failed: %s", len(batch), exc)
-                    self._discard(conn)
-                    conn = None
-                    if fresh:
-                        error = ServiceUnavailableException("The hub's database is unavailable; retry later")
-                        self._answer([(item, False, error) for item in batch])
-                        break
+            conn = self._write_batch(conn, batch)
         self._discard(conn)
+
+    def _write_batch(self, conn: Any, batch: list[_Job]) -> Any:
+        """Run the batch until it is committed exactly once, or answer that the
+        database is unavailable; return the connection to keep for the next."""
+        # A connection that has been idle may have died with an earlier outage
+        # (each writer only learns when it next uses its own): such a batch
+        # gets one more try on a fresh connection before it is refused.
+        tries = 1 if conn is None else 2
+        while True:
+            tries -= 1
+            try:
+                if conn is None:
+                    conn = self._write_engine.connect()
+                self._run_batch(conn, batch)
+                return conn
+            except _CommitUnknown as unknown:
+                # The connection went while COMMIT was on its way: the batch may
+                # have landed. Running it again would record its notifications
+                # twice (and answer a disassociation that did happen with "not
+                # associated"), so first ask the database what became of it.
+                log.warning("write batch of %d lost its connection while committing: %s", len(batch), unknown.cause)
+                self._discard(conn)
+                conn = None
+                try:
+                    conn = self._write_engine.connect()
+                    landed = self._landed(conn, unknown.transaction_id)
+                except Exception as exc:
+                    log.warning("cannot tell whether a write batch of %d was committed: %s", len(batch), exc)
+                    self._discard(conn)
+                    self._answer([(item, False, ServiceUnavailableException(UNKNOWN_OUTCOME)) for item in batch])
+                    return None
+                if landed is None:
+                    self._answer([(item, False, ServiceUnavailableException(UNKNOWN_OUTCOME)) for item in batch])
+                    return conn
+                if landed:
+                    self._answer(unknown.outcomes)
+                    return conn
+                # Not committed: nothing of it is in the database, so running it
+                # again is safe, like after any other failure.
+                if tries <= 0:
+                    error = ServiceUnavailableException("The hub's database is unavailable; retry later")
+                    self._answer([(item, False, error) for item in batch])
+                    return conn
+            except Exception as exc:  # the database itself failed before COMMIT: nothing was committed
+                log.warning("write batch of %d failed: %s", len(batch), exc)
+                self._discard(conn)
+                conn = None
+                if tries <= 0:
+                    error = ServiceUnavailableException("The hub's database is unavailable; retry later")
+                    self._answer([(item, False, error) for item in batch])
+                    return None
+
+    def _landed(self, conn: Any, transaction_id: str | None) -> bool | None:
+        """Whether the transaction was committed: True, False, or None when the
+        database cannot say yet."""
+        if transaction_id is None:
+            # SQLite: a COMMIT that raised committed nothing. PostgreSQL: the
+            # batch wrote nothing, so running it again doubles nothing.
+            return False
+        deadline = time.monotonic() + COMMIT_STATUS_WAIT
+        while True:
+            # The old server process may still be finishing the COMMIT it received.
+            status = conn.execute(_XACT_STATUS, {"xid": transaction_id}).scalar()
+            conn.rollback()
+            if status in ("committed", "aborted"):
+                return status == "committed"
+            # NULL: too old for the database to remember, which a moment ago is not.
+            if status is None or time.monotonic() > deadline:
+                return None
+            time.sleep(0.05)
 
     @staticmethod
     def _discard(conn: Any) -> None:
@@ -222,15 +295,29 @@ class Store:
                     tx.cursor.execute("ROLLBACK TO SAVEPOINT unit")
                     tx.cursor.execute("RELEASE SAVEPOINT unit")
                 outcomes.append((job, False, failure))
-            if isolate or outcomes[0][1]:
-                transaction.commit()
-            else:
+            if not (isolate or outcomes[0][1]):
                 transaction.rollback()
+                return outcomes
+            transaction_id = self._transaction_id(tx)
         except BaseException:
             if transaction.is_active:
                 transaction.rollback()
             raise
+        try:
+            transaction.commit()
+        except Exception as exc:
+            if is_retryable(exc):
+                raise  # the database refused the commit: nothing landed, run it again
+            raise _CommitUnknown(outcomes, transaction_id, exc) from exc
         return outcomes
+
+    def _transaction_id(self, tx: Transaction) -> str | None:
+        """The PostgreSQL transaction's id, if it wrote anything: what to ask
+        about should the connection go while it commits."""
+        if self.dialect != "postgresql":
+            return None
+        row = tx.cursor.execute("SELECT pg_current_xact_id_if_assigned()::text").fetchone()
+        return row[0] if row else None
 
     # -- reads -------------------------------------------------------------------
 
@@ -242,6 +329,9 @@ class Store:
         except ServiceError:
             raise
         except Exception as exc:
+            refused = None if is_unavailable(exc) else is_refused_value(exc)
+            if refused is not None:  # a value the database cannot even look up
+                raise InvalidInputException(refused) from None
             if not (isinstance(exc, (OperationalError, DBAPIError)) or is_unavailable(exc)):
                 raise
             log.warning("read failed: %s", exc)

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from . import dialect
+from .keys import LongKey
 from .prepared import Prepared
 from .schema import (
     TASK_CHILDREN,
@@ -29,12 +30,16 @@ from .schema import (
     tasks,
 )
 
-# Things associated with a task by name: (table, the column naming each one).
+# Things associated with a task by name: (table, the key naming each one).
 ASSOCIATIONS = {
-    "created_artifact": (created_artifacts, "name"),
-    "discovered_resource": (discovered_resources, "configuration_id"),
-    "source_resource": (source_resources, "name"),
+    "created_artifact": (created_artifacts, LongKey([created_artifacts.c.task_id], created_artifacts.c.name)),
+    "discovered_resource": (
+        discovered_resources,
+        LongKey([discovered_resources.c.task_id], discovered_resources.c.configuration_id),
+    ),
+    "source_resource": (source_resources, LongKey([source_resources.c.task_id], source_resources.c.name)),
 }
+APPLICATION = LongKey([application_states.c.account_id], application_states.c.application_id)
 
 
 # The statements of the notification path: built once, compiled once per
@@ -273,9 +278,10 @@ class Transaction:
             .where(c.account_id == account_id, streams.c.deleting.is_(False))
         )
         if configuration_id is not None:
-            d = discovered_resources.c
+            key = ASSOCIATIONS["discovered_resource"][1]
             query = query.join(
-                discovered_resources, and_(d.task_id == c.id, d.configuration_id == configuration_id)
+                discovered_resources,
+                and_(discovered_resources.c.task_id == c.id, key.equals(self.dialect, configuration_id)),
             )
         if after is not None:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
@@ -340,37 +346,37 @@ class Transaction:
 
     def associate(self, kind: str, task_id: int, key: str, values: dict[str, Any]) -> None:
         """Associate ``key`` with the task, or update the association's values."""
-        table, key_column = ASSOCIATIONS[kind]
-        query = self._insert(table).values(task_id=task_id, **{key_column: key}, **values)
+        table, long_key = ASSOCIATIONS[kind]
+        query = self._insert(table).values(task_id=task_id, **{long_key.key.name: key}, **values)
+        target = long_key.conflict_target(self.dialect)
         if values:
-            query = query.on_conflict_do_update(index_elements=["task_id", key_column], set_=values)
+            query = query.on_conflict_do_update(index_elements=target, set_=values)
         else:
-            query = query.on_conflict_do_nothing(index_elements=["task_id", key_column])
+            query = query.on_conflict_do_nothing(index_elements=target)
         self.conn.execute(query)
 
     def disassociate(self, kind: str, task_id: int, key: str) -> int:
-        table, key_column = ASSOCIATIONS[kind]
+        table, long_key = ASSOCIATIONS[kind]
         result = self.conn.execute(
-            delete(table).where(table.c.task_id == task_id, table.c[key_column] == key)
+            delete(table).where(table.c.task_id == task_id, long_key.equals(self.dialect, key))
         )
         return result.rowcount
 
     def list_associations(
         self, kind: str, task_id: int, *, after: str | None, limit: int
     ) -> Sequence[Row[Any]]:
-        table, key_column = ASSOCIATIONS[kind]
-        key = table.c[key_column]
+        table, key = ASSOCIATIONS[kind]
         query = select(table).where(table.c.task_id == task_id)
         if after is not None:
-            query = query.where(key > after)
-        return self.conn.execute(query.order_by(key).limit(limit)).all()
+            query = query.where(key.after(self.dialect, after))
+        return self.conn.execute(query.order_by(*key.order_by(self.dialect)).limit(limit)).all()
 
     # -- application states -------------------------------------------------------
 
     def application_state(self, account_id: str, application_id: str) -> Row[Any] | None:
         c = application_states.c
         query = select(application_states).where(
-            c.account_id == account_id, c.application_id == application_id
+            c.account_id == account_id, APPLICATION.equals(self.dialect, application_id)
         )
         return self.conn.execute(query).first()
 
@@ -380,7 +386,7 @@ class Transaction:
             account_id=account_id, application_id=application_id, status=status, update_us=update_us
         )
         query = query.on_conflict_do_update(
-            index_elements=["account_id", "application_id"],
+            index_elements=APPLICATION.conflict_target(self.dialect),
             set_={"status": query.excluded.status, "update_us": query.excluded.update_us},
             where=application_states.c.update_us <= query.excluded.update_us,
         )
@@ -397,7 +403,7 @@ class Transaction:
         c = application_states.c
         query = select(application_states).where(c.account_id == account_id)
         if application_ids is not None:
-            query = query.where(c.application_id.in_(list(application_ids)))
+            query = query.where(APPLICATION.in_(self.dialect, application_ids))
         if after is not None:
-            query = query.where(c.application_id > after)
-        return self.conn.execute(query.order_by(c.application_id).limit(limit)).all()
+            query = query.where(APPLICATION.after(self.dialect, after))
+        return self.conn.execute(query.order_by(*APPLICATION.order_by(self.dialect)).limit(limit)).all()

@@ -1,0 +1,63 @@
+"""Keys longer than a PostgreSQL index entry can hold.
+
+The model allows 1,600 characters for a created artifact's or source resource's
+name, a ``ConfigurationId`` and an ``ApplicationId``: up to 6,400 bytes of UTF-8,
+past the ~2,700 bytes of a PostgreSQL btree entry. There (migration 0004) such a
+key is unique, and found, by its SHA-256 digest (``mighub_key_digest``), and
+listed in order through an index on its first ``PREFIX`` characters, then the
+whole key: in bytewise order the prefix orders as the key does, so the order is
+the key's own. SQLite has no such limit and indexes the key itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Column, and_, func, literal_column
+
+# Characters of a key in its ordering index: 4 bytes each at most, well inside
+# an index entry beside the parent's id.
+PREFIX = 500
+
+
+def prefix(value: Any) -> Any:
+    # Constants written into the SQL, as in the index, so that the planner sees the
+    # index's own expression (bound parameters would not match it).
+    return func.substr(value, literal_column("1"), literal_column(str(PREFIX)))
+
+
+class LongKey:
+    """One such key column and the columns it is unique within."""
+
+    def __init__(self, parents: Sequence[Column[Any]], key: Column[Any]) -> None:
+        self.parents = tuple(parents)
+        self.key = key
+
+    def conflict_target(self, dialect: str) -> list[Any]:
+        """The columns (or expressions) of the unique index, for ON CONFLICT."""
+        return [*self.parents, func.mighub_key_digest(self.key) if dialect == "postgresql" else self.key]
+
+    def equals(self, dialect: str, value: str) -> Any:
+        if dialect != "postgresql":
+            return self.key == value
+        # The digest finds the row through the index; the key itself decides.
+        return and_(func.mighub_key_digest(self.key) == func.mighub_key_digest(value), self.key == value)
+
+    def in_(self, dialect: str, values: Sequence[str]) -> Any:
+        if dialect != "postgresql":
+            return self.key.in_(list(values))
+        digests = [func.mighub_key_digest(v) for v in values]
+        return and_(func.mighub_key_digest(self.key).in_(digests), self.key.in_(list(values)))
+
+    def order_by(self, dialect: str) -> list[Any]:
+        if dialect != "postgresql":
+            return [self.key]
+        return [prefix(self.key), self.key]
+
+    def after(self, dialect: str, value: str) -> Any:
+        """Keys that come after ``value``, for the next page."""
+        if dialect != "postgresql":
+            return self.key > value
+        # Implied by the second condition; there so that the index range starts there.
+        return and_(prefix(self.key) >= prefix(value), self.key > value)
