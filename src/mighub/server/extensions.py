@@ -18,12 +18,12 @@ import orjson
 
 from .. import __version__
 from ..auth.gate import Gate
-from ..auth.resources import task_arn
 from ..clock import now_us
 from ..context import RequestContext
 from ..errors import AccessDeniedException, InvalidInputException, ServiceError
 from ..models import operations_by_target
 from ..provider import pagination
+from ..provider.tasks import describable
 from ..store.transaction import Transaction
 
 STATUSES = ("NOT_STARTED", "IN_PROGRESS", "FAILED", "COMPLETED")
@@ -43,7 +43,7 @@ async def handle(hub: Any, gate: Gate, scope: dict[str, Any], receive: Any, send
             })
         elif path == "/_mighub/api/tasks":
             ctx = _caller(gate, scope)
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode("latin-1")).items()}
             await _json(send, 200, await list_tasks(hub, ctx, query))
         else:
             await _json(send, 404, {"error": "NotFound", "message": f"No such path: {scope['path']}"})
@@ -68,47 +68,40 @@ def _caller(gate: Gate, scope: dict[str, Any]) -> RequestContext:
     return ctx
 
 
-def _one(query: dict[str, list[str]], name: str) -> str | None:
-    values = query.get(name)
-    return values[-1] if values else None
+TASKS = pagination.Listing("_mighub/api/tasks", (str, str))  # (stream, task)
 
 
-async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, list[str]]) -> dict[str, Any]:
-    stream = _one(query, "stream")
-    status = _one(query, "status")
+async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> dict[str, Any]:
+    stream = query.get("stream")
+    status = query.get("status")
     if status is not None and status not in STATUSES:
         raise InvalidInputException(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-    stale_text = _one(query, "stale")
+    stale_text = query.get("stale")
     if stale_text not in (None, "true", "false"):
         raise InvalidInputException(f"stale must be true or false, not {stale_text!r}")
-    limit_text = _one(query, "max_results") or "100"
+    limit_text = query.get("max_results") or "100"
     if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
         raise InvalidInputException(f"max_results must be an integer from 1 to 1000, not {limit_text!r}")
     limit = int(limit_text)
-    scope = f"tasks/{stream}/{status}/{stale_text}"
-    after = pagination.decode(_one(query, "next_token"), scope, 2)
+    pages: pagination.Pages = hub.mgh.tokens.pages(TASKS, ctx.account_id, stream, status, stale_text, field="next_token")
     now = now_us()
 
-    def work(tx: Transaction) -> list[Any]:
-        return list(
-            tx.find_tasks(
+    def work(tx: Transaction) -> tuple[list[Any], str | None]:
+        # Only tasks the caller may describe, filtered before the page is cut.
+        return pages.page(
+            lambda after, n: tx.find_tasks(
                 ctx.account_id,
                 stream_name=stream,
                 status=status,
                 stale_before_us=now if stale_text == "true" else None,
                 fresh_at_us=now if stale_text == "false" else None,
-                after=after,  # type: ignore[arg-type]
-                limit=limit + 1,
-            )
+                after=after,
+                limit=n,
+            ),
+            query.get("next_token"), limit, lambda r: (r.stream_name, r.name), describable(ctx),
         )
 
-    rows = await hub.store.aread(work)
-    rows, token = pagination.page(rows, limit, scope, lambda r: [r.stream_name, r.name])
-    region, account = ctx.arn_region, ctx.account_id
-    rows = [
-        r for r in rows
-        if ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, r.stream_name, r.name))
-    ]
+    rows, token = await hub.store.aread(work)
     return pagination.listing("Tasks", [_task_row(r, now) for r in rows], token)
 
 
