@@ -2,13 +2,15 @@
 
 A token holds the key of the last row a page looked at: the next page starts
 after it, so a token survives restarts and works on every replica. It is sealed
-with AES-GCM under a key the hub keeps in its database (``Store.token_key``):
-it reveals nothing, not even the key of a row the caller may not see when a page
-ends after one. The caller's account, the listing and its filters are the
-associated data, so a token is good only for the same account's same listing
-with the same arguments. A token that does not open is refused with
-``InvalidInputException``; one that opens still holds a key of the listing's
-declared types, or it is refused the same way.
+with AES-SIV (deterministic authenticated encryption, RFC 5297) under a key the
+hub keeps in its database (``Store.token_key``): it reveals nothing, not even the
+key of a row the caller may not see when a page ends after one. Deterministic,
+so the same page always ends with the same token (paginators and retries see
+stable tokens) and there is no nonce that could repeat. The caller's account,
+the listing and its filters are the associated data, so a token is good only for
+the same account's same listing with the same arguments. A token that does not
+open is refused with ``InvalidInputException``; one that opens still holds a key
+of the listing's declared types, or it is refused the same way.
 
 A listing that filters rows the database cannot (by policy) looks at a bounded
 number of rows per request: a page may come back short, or empty with a
@@ -19,14 +21,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import orjson
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from ..errors import InvalidInputException
 from ..protocol.validation import INT64_MAX, INT64_MIN
@@ -40,8 +41,7 @@ SCAN_BUDGET = 1000
 # Plaintexts are padded to a multiple of this, so a token's length says almost
 # nothing of the key inside it.
 _PAD = 256
-_NONCE = 12  # AES-GCM's; random nonces are safe for far more tokens than a hub hands out
-_TAG = 16
+_SIV = 16  # the synthetic IV that opens every sealed token
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Tokens:
     """Seals and opens the tokens of every listing, under one key."""
 
     def __init__(self, key: bytes) -> None:
-        self._aead = AESGCM(key)
+        self._aead = AESSIV(key)
 
     def pages(self, listing: Listing, account_id: str, *filters: Any, field: str = "NextToken") -> Pages:
         """The pages of one account's listing with these filters (any JSON values);
@@ -66,7 +66,7 @@ class Tokens:
 
 
 class Pages:
-    def __init__(self, aead: AESGCM, listing: Listing, scope: bytes, field: str) -> None:
+    def __init__(self, aead: AESSIV, listing: Listing, scope: bytes, field: str) -> None:
         self._aead = aead
         self._listing = listing
         self._scope = scope
@@ -75,8 +75,7 @@ class Pages:
     def seal(self, key: Sequence[Any]) -> str:
         plain = orjson.dumps(list(key))
         plain += b" " * (-len(plain) % _PAD)  # JSON ignores trailing blanks
-        nonce = os.urandom(_NONCE)
-        return base64.b64encode(nonce + self._aead.encrypt(nonce, plain, self._scope)).decode()
+        return base64.b64encode(self._aead.encrypt(plain, [self._scope])).decode()
 
     def open(self, token: str | None) -> Key | None:
         """The key a token resumes after, or None for the first page."""
@@ -84,9 +83,9 @@ class Pages:
             return None
         try:
             sealed = base64.b64decode(token, validate=True)
-            if len(sealed) < _NONCE + _TAG:
+            if len(sealed) <= _SIV:
                 raise ValueError
-            plain = self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], self._scope)
+            plain = self._aead.decrypt(sealed, [self._scope])
             return _typed(orjson.loads(plain), self._listing.key)
         except (ValueError, binascii.Error, InvalidTag):  # orjson.JSONDecodeError is a ValueError
             raise InvalidInputException(

@@ -78,9 +78,9 @@ class Store:
         self._read_engine = hub_engine(self.url, write=False)
         with self._write_engine.begin() as conn:
             ensure_schema(conn, upgrade=upgrade)
-            # The key that seals NextTokens: one per database, so shared by every
-            # replica and kept across restarts.
-            self.token_key = Transaction(conn).secret("tokens", new=secrets.token_bytes(32), now_us=now_us())
+            # The key that seals NextTokens (AES-256-SIV's 64 bytes): one per
+            # database, so shared by every replica and kept across restarts.
+            self.token_key = Transaction(conn).secret("tokens", new=secrets.token_bytes(64), now_us=now_us())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
         # SQLite admits one writer at a time, so one thread does all the writing.
