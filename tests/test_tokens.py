@@ -284,6 +284,23 @@ def test_a_sealed_key_of_the_right_types_opens() -> None:
         other.open(pages.seal(("stream", 1)))
 
 
+@pytest.mark.parametrize("size", [1, 200, 1100, 1400, 1500])
+def test_long_keys_still_make_tokens_the_model_accepts(hub: Hub, size: int) -> None:
+    """Padding never pushes a token past the model's 2,048 characters (the next
+    call is validated against it)."""
+    fill(hub, ACCOUNT_A, {"s1": ["t1"]})
+    task = {"ProgressUpdateStream": "s1", "MigrationTaskName": "t1"}
+    names = [f"{i}{'d' * (size - 1)}" for i in range(3)]
+    for name in names:
+        call(hub, "AssociateDiscoveredResource", dict(task, DiscoveredResource={"ConfigurationId": name}))
+    rows, tokens = walk(
+        lambda token: call(hub, "ListDiscoveredResources", dict(task, MaxResults=1, **({"NextToken": token} if token else {}))),
+        "DiscoveredResourceList",
+    )
+    assert [r["ConfigurationId"] for r in rows] == names
+    assert all(len(token) <= 2048 for token in tokens)
+
+
 # -- the key --------------------------------------------------------------------------------
 
 

@@ -38,10 +38,12 @@ Key = tuple[Any, ...]
 # Rows a filtered listing looks at per request, at least: bounds a request's
 # work however few of the rows the caller may see.
 SCAN_BUDGET = 1000
-# Plaintexts are padded to a multiple of this, so a token's length says almost
-# nothing of the key inside it.
-_PAD = 256
 _SIV = 16  # the synthetic IV that opens every sealed token
+# Plaintexts are padded to a multiple of this, so a token's length says almost
+# nothing of the key inside it; never past what the model's 2,048 characters of
+# base64 can hold, so padding alone never makes a token too long.
+_PAD = 256
+_ROOM = 2048 // 4 * 3 - _SIV
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,8 @@ class Pages:
 
     def seal(self, key: Sequence[Any]) -> str:
         plain = orjson.dumps(list(key))
-        plain += b" " * (-len(plain) % _PAD)  # JSON ignores trailing blanks
+        padded = max(len(plain), min(len(plain) + -len(plain) % _PAD, _ROOM))
+        plain = plain.ljust(padded)  # JSON ignores trailing blanks
         return base64.b64encode(self._aead.encrypt(plain, [self._scope])).decode()
 
     def open(self, token: str | None) -> Key | None:
