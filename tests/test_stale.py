@@ -218,6 +218,50 @@ def test_bad_query_values(endpoint: str, query: str) -> None:
     assert isinstance(data, dict) and data
 
 
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ("max_results=%C2%B2", "max_results"),  # "²": str.isdigit() says yes, int() says no
+        ("max_results=%D9%A1", "max_results"),  # an Arabic-Indic digit one
+        ("max_results=%EF%BC%91", "max_results"),  # a fullwidth digit one
+        ("max_results=", "max_results"),
+        ("max_results=+1", "max_results"),
+        ("max_results=1001", "max_results"),
+        ("max_results=99999999999999999999999", "max_results"),
+        ("max_results=1&max_results=2", "max_results"),
+        ("stale=true&stale=false", "stale"),
+        ("stale=", "stale"),
+        ("status=", "status"),
+        ("status=IN_PROGRESS&status=FAILED", "status"),
+        ("stream=a%2Fb", "stream"),
+        ("stream=" + "s" * 51, "stream"),
+        ("stream=", "stream"),
+        ("next_token=a&next_token=b", "next_token"),
+        ("next_token=Zm9vYmFy", "next_token"),
+        ("maxresults=10", "maxresults"),
+    ],
+)
+def test_bad_query_parameters_are_named(endpoint: str, query: str, named: str) -> None:
+    status, _, body = http_request(endpoint, "GET", "/_mighub/api/tasks?" + query)
+    assert status == 400, body[:300]
+    data = json.loads(body)
+    assert data["error"] == "InvalidInputException"
+    assert named in data["message"], data
+
+
+@pytest.mark.parametrize("query", ["stream=%FF", "a&&b", "stale", "%C3"])
+def test_malformed_query_strings_are_refused(endpoint: str, query: str) -> None:
+    status, _, body = http_request(endpoint, "GET", "/_mighub/api/tasks?" + query)
+    assert status == 400, body[:300]
+    assert json.loads(body)["error"] == "InvalidInputException"
+
+
+def test_leading_zeros_are_still_digits(endpoint: str) -> None:
+    status, _, body = http_request(endpoint, "GET", "/_mighub/api/tasks?max_results=0005")
+    assert status == 200, body[:300]
+    assert len(json.loads(body)["Tasks"]) <= 5
+
+
 def test_json_content_type(endpoint: str) -> None:
     status, headers, body = http_request(endpoint, "GET", "/_mighub/api/tasks?max_results=1")
     assert status == 200

@@ -8,7 +8,6 @@ with the hub's time.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +19,7 @@ from . import pagination
 from .base import MigrationHubBase
 
 APPLICATION_PAGE = 100
+STATES = pagination.Listing("ListApplicationStates", (str,))
 
 
 class ApplicationOperations(MigrationHubBase):
@@ -57,23 +57,19 @@ class ApplicationOperations(MigrationHubBase):
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
-        limit = max_results or APPLICATION_PAGE
-        # A token is only good for the same filter.
-        scope = "ListApplicationStates/" + (
-            "*" if application_ids is None
-            else hashlib.sha256("\n".join(sorted(application_ids)).encode()).hexdigest()[:16]
+        # A token is only good for the same filter: the same set of ids.
+        pages = self.tokens.pages(
+            STATES, ctx.account_id, None if application_ids is None else sorted(set(application_ids))
         )
-        after = pagination.decode(next_token, scope, 1)
 
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
-            rows = tx.list_application_states(
-                ctx.account_id,
-                application_ids=application_ids,
-                after=after[0] if after else None,
-                limit=limit + 1,
+            rows, token = pages.page(
+                lambda after, n: tx.list_application_states(
+                    ctx.account_id, application_ids=application_ids, after=after[0] if after else None, limit=n
+                ),
+                next_token, max_results or APPLICATION_PAGE, lambda r: (r.application_id,),
             )
-            rows, token = pagination.page(rows, limit, scope, lambda r: [r.application_id])
             states = [
                 {
                     "ApplicationId": r.application_id,

@@ -109,17 +109,17 @@ class AssociationOperations(MigrationHubBase):
         max_results: int | None,
         output: tuple[str, Callable[[Any], dict[str, Any]]],
     ) -> dict[str, Any]:
-        limit = max_results or ASSOCIATION_PAGE
         list_key, describe = output
+        key_of = _KEYS[kind]
 
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
             task = self.readable_task(tx, ctx, stream, task_name)
-            scope = f"{kind}/{task.id}"
-            after = pagination.decode(next_token, scope, 1)
-            rows = tx.list_associations(kind, task.id, after=after[0] if after else None, limit=limit + 1)
-            key_of = _KEYS[kind]
-            rows, token = pagination.page(rows, limit, scope, lambda r: [key_of(r)])
+            pages = self.tokens.pages(_LISTINGS[kind], ctx.account_id, task.id)
+            rows, token = pages.page(
+                lambda after, n: tx.list_associations(kind, task.id, after=after[0] if after else None, limit=n),
+                next_token, max_results or ASSOCIATION_PAGE, lambda r: (key_of(r),),
+            )
             return pagination.listing(list_key, [describe(r) for r in rows], token)
 
         return await self.store.aread(work)
@@ -284,6 +284,13 @@ _KEYS: dict[str, Callable[[Any], str]] = {
     "created_artifact": lambda r: r.name,
     "discovered_resource": lambda r: r.configuration_id,
     "source_resource": lambda r: r.name,
+}
+
+
+_LISTINGS = {
+    "created_artifact": pagination.Listing("ListCreatedArtifacts", (str,)),
+    "discovered_resource": pagination.Listing("ListDiscoveredResources", (str,)),
+    "source_resource": pagination.Listing("ListSourceResources", (str,)),
 }
 
 

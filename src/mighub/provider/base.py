@@ -14,6 +14,7 @@ from ..errors import (
 )
 from ..store.engine import Store
 from ..store.transaction import Transaction
+from .pagination import Tokens
 
 # The AWS home-region page: "API calls for write actions (create, notify,
 # associate, disassociate, import, or put) originating from outside your home
@@ -24,6 +25,7 @@ WRITE_PREFIXES = ("Create", "Notify", "Associate", "Disassociate", "Import", "Pu
 class Provider:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.tokens = Tokens(store.token_key)
 
     def validate(self, operation: str, params: dict[str, Any]) -> None:
         """Checks beyond the model's constraints, run before any dry run is

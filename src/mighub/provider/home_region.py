@@ -19,6 +19,7 @@ from ..store.transaction import Transaction
 from . import pagination
 from .base import Provider
 
+CONTROLS = pagination.Listing("DescribeHomeRegionControls", (str,))
 _ID_ALPHABET = string.ascii_lowercase + string.digits
 
 
@@ -107,21 +108,21 @@ class HomeRegionProvider(Provider):
         max_results: int | None = None,
         next_token: str | None = None,
     ) -> dict[str, Any]:
-        limit = max_results or 100
-        scope = "DescribeHomeRegionControls"
-        after = pagination.decode(next_token, scope, 1)
+        filters = {
+            "control_id": control_id,
+            "home_region": home_region,
+            "target_type": target.get("Type") if target else None,
+            "target_id": target.get("Id") if target else None,
+        }
+        pages = self.tokens.pages(CONTROLS, ctx.account_id, filters)
 
         def work(tx: Transaction) -> dict[str, Any]:
-            rows = tx.list_home_region_controls(
-                ctx.account_id,
-                control_id=control_id,
-                home_region=home_region,
-                target_type=target.get("Type") if target else None,
-                target_id=target.get("Id") if target else None,
-                after=after[0] if after else None,
-                limit=limit + 1,
+            rows, token = pages.page(
+                lambda after, n: tx.list_home_region_controls(
+                    ctx.account_id, **filters, after=after[0] if after else None, limit=n
+                ),
+                next_token, max_results or 100, lambda r: (r.control_id,),
             )
-            rows, token = pagination.page(rows, limit, scope, lambda r: [r.control_id])
             return pagination.listing("HomeRegionControls", [_describe(r) for r in rows], token)
 
         return await self.store.aread(work)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -29,9 +30,17 @@ def stale_at_us(status: str, update_us: int, next_update_seconds: int) -> int | 
     return min(update_us + next_update_seconds * 1_000_000, INT64_MAX)
 
 
-def task_list_scope(resource_name: str | None) -> str:
-    """The scope of ListMigrationTasks tokens: a token is only good for the same filter."""
-    return f"ListMigrationTasks/{resource_name or ''}"
+STREAMS = pagination.Listing("ListProgressUpdateStreams", (str,))
+TASKS = pagination.Listing("ListMigrationTasks", (str, str))  # (stream, task)
+UPDATES = pagination.Listing("ListMigrationTaskUpdates", (int, int))  # (update time, row id)
+
+
+def describable(ctx: RequestContext) -> Callable[[Any], bool]:
+    """Whether the caller may describe a task row: what the task listings show."""
+    region, account = ctx.arn_region, ctx.account_id
+    return lambda row: ctx.allows(
+        "mgh:DescribeMigrationTask", task_arn(region, account, row.stream_name, row.name)
+    )
 
 
 class TaskOperations(MigrationHubBase):
@@ -74,14 +83,14 @@ class TaskOperations(MigrationHubBase):
     async def list_progress_update_streams(
         self, ctx: RequestContext, next_token: str | None = None, max_results: int | None = None
     ) -> dict[str, Any]:
-        limit = max_results or DEFAULT_PAGE
-        scope = "ListProgressUpdateStreams"
-        after = pagination.decode(next_token, scope, 1)
+        pages = self.tokens.pages(STREAMS, ctx.account_id)
 
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
-            names = tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=limit + 1)
-            names, token = pagination.page(names, limit, scope, lambda name: [name])
+            names, token = pages.page(
+                lambda after, n: tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=n),
+                next_token, max_results or DEFAULT_PAGE, lambda name: (name,),
+            )
             summaries = [{"ProgressUpdateStreamName": n} for n in names]
             return pagination.listing("ProgressUpdateStreamSummaryList", summaries, token)
 
@@ -160,25 +169,17 @@ class TaskOperations(MigrationHubBase):
         max_results: int | None = None,
         resource_name: str | None = None,
     ) -> dict[str, Any]:
-        limit = max_results or DEFAULT_PAGE
-        scope = task_list_scope(resource_name)
-        after = pagination.decode(next_token, scope, 2)
+        pages = self.tokens.pages(TASKS, ctx.account_id, resource_name)
 
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
-            rows = tx.list_tasks(
-                ctx.account_id,
-                after=after,  # type: ignore[arg-type]
-                limit=limit + 1,
-                configuration_id=resource_name,
+            # Only tasks the caller may describe, filtered before the page is cut.
+            rows, token = pages.page(
+                lambda after, n: tx.list_tasks(
+                    ctx.account_id, after=after, limit=n, configuration_id=resource_name
+                ),
+                next_token, max_results or DEFAULT_PAGE, lambda r: (r.stream_name, r.name), describable(ctx),
             )
-            rows, token = pagination.page(rows, limit, scope, lambda r: [r.stream_name, r.name])
-            # Only tasks the caller may describe; a page may come back short.
-            region, account = ctx.arn_region, ctx.account_id
-            rows = [
-                r for r in rows
-                if ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, r.stream_name, r.name))
-            ]
             return pagination.listing("MigrationTaskSummaryList", [_summary(r) for r in rows], token)
 
         return await self.store.aread(work)
@@ -191,16 +192,16 @@ class TaskOperations(MigrationHubBase):
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
-        limit = max_results or DEFAULT_PAGE
-
         def work(tx: Transaction) -> dict[str, Any]:
             self.check_home_region(tx, ctx)
             task = self.readable_task(tx, ctx, progress_update_stream, migration_task_name)
-            # The task's id in the scope keeps one task's token off another's history.
-            scope = f"ListMigrationTaskUpdates/{task.id}"
-            after = pagination.decode(next_token, scope, 2)
-            rows = tx.list_task_updates(task.id, after=after, limit=limit + 1)  # type: ignore[arg-type]
-            rows, token = pagination.page(rows, limit, scope, lambda r: [r.update_us, r.id])
+            # The task's id in the scope keeps one task's token off another's
+            # history, and off a new task of the same name.
+            pages = self.tokens.pages(UPDATES, ctx.account_id, task.id)
+            rows, token = pages.page(
+                lambda after, n: tx.list_task_updates(task.id, after=after, limit=n),
+                next_token, max_results or DEFAULT_PAGE, lambda r: (r.update_us, r.id),
+            )
             updates = [
                 {
                     "UpdateDateTime": from_us(r.update_us),

@@ -3,31 +3,31 @@
 - ``GET /_mighub/health``: 200 when the store answers, 503 when it does not.
 - ``GET /_mighub/api/tasks``: tasks with their stale flag and deadline; filters
   ``stream``, ``status``, ``stale=true|false``; ``max_results`` and
-  ``next_token`` page through them. With an auth file it is signed like the AWS
-  API and answers what ``mgh:ListMigrationTasks`` and
+  ``next_token`` page through them. Each parameter is checked strictly (once at
+  most, no unknown ones): a bad one is a 400 naming it. With an auth file it is
+  signed like the AWS API and answers what ``mgh:ListMigrationTasks`` and
   ``mgh:DescribeMigrationTask`` allow the caller.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qsl
 
 import orjson
 
 from .. import __version__
 from ..auth.gate import Gate
-from ..auth.resources import task_arn
 from ..clock import from_us, now_us
 from ..context import RequestContext
 from ..errors import AccessDeniedException, InvalidInputException, ServiceError
-from ..models import operations_by_target
+from ..models import operations_by_target, service_model
 from ..protocol.headers import single_valued
 from ..provider import pagination
+from ..provider.tasks import describable
 from ..store.transaction import Transaction
-
-STATUSES = ("NOT_STARTED", "IN_PROGRESS", "FAILED", "COMPLETED")
 
 
 async def handle(hub: Any, gate: Gate, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -44,7 +44,7 @@ async def handle(hub: Any, gate: Gate, scope: dict[str, Any], receive: Any, send
             })
         elif path == "/_mighub/api/tasks":
             ctx = _caller(gate, scope)
-            query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+            query = parse_query(scope.get("query_string", b""))
             await _json(send, 200, await list_tasks(hub, ctx, query))
         else:
             await _json(send, 404, {"error": "NotFound", "message": f"No such path: {scope['path']}"})
@@ -71,47 +71,86 @@ def _caller(gate: Gate, scope: dict[str, Any]) -> RequestContext:
     return ctx
 
 
-def _one(query: dict[str, list[str]], name: str) -> str | None:
-    values = query.get(name)
-    return values[-1] if values else None
+# The parameters of /_mighub/api/tasks; any other is refused, not ignored.
+PARAMETERS = ("stream", "status", "stale", "max_results", "next_token")
+MAX_RESULTS = 1000
+TASKS = pagination.Listing("_mighub/api/tasks", (str, str))  # (stream, task)
 
 
-async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, list[str]]) -> dict[str, Any]:
-    stream = _one(query, "stream")
-    status = _one(query, "status")
-    if status is not None and status not in STATUSES:
-        raise InvalidInputException(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
-    stale_text = _one(query, "stale")
-    if stale_text not in (None, "true", "false"):
-        raise InvalidInputException(f"stale must be true or false, not {stale_text!r}")
-    limit_text = _one(query, "max_results") or "100"
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= 1000:
-        raise InvalidInputException(f"max_results must be an integer from 1 to 1000, not {limit_text!r}")
-    limit = int(limit_text)
-    scope = f"tasks/{stream}/{status}/{stale_text}"
-    after = pagination.decode(_one(query, "next_token"), scope, 2)
+def parse_query(raw: bytes) -> dict[str, str]:
+    """The query's parameters, each given once at most, percent-decoded as UTF-8."""
+    try:
+        pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=True, errors="strict")
+    except ValueError:  # UnicodeDecodeError is one
+        raise InvalidInputException(
+            "The query string must be name=value pairs joined by '&', percent-encoded UTF-8"
+        ) from None
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if name not in PARAMETERS:
+            raise InvalidInputException(
+                f"Unknown query parameter {name!r}: the parameters are {', '.join(PARAMETERS)}"
+            )
+        if name in params:
+            raise InvalidInputException(f"Query parameter {name} may be given once only")
+        params[name] = value
+    return params
+
+
+def _invalid(name: str, value: str, constraint: str) -> InvalidInputException:
+    return InvalidInputException(f"Value {value!r} at '{name}' failed to satisfy constraint: Member must {constraint}")
+
+
+def _stream(value: str | None) -> str | None:
+    """A stream name, by the model's own constraints on one."""
+    if value is None:
+        return None
+    shape = service_model("mgh").shape_for("ProgressUpdateStream")
+    low, high, pattern = shape.metadata["min"], shape.metadata["max"], shape.metadata["pattern"]
+    if not low <= len(value) <= high or re.fullmatch(pattern, value) is None:
+        raise _invalid("stream", value, f"be a progress update stream name ({low} to {high} characters matching {pattern})")
+    return value
+
+
+def _choice(name: str, value: str | None, choices: tuple[str, ...]) -> str | None:
+    if value is not None and value not in choices:
+        raise _invalid(name, value, f"be one of {', '.join(choices)}")
+    return value
+
+
+def _max_results(value: str | None) -> int:
+    if value is None:
+        return 100
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if re.fullmatch(r"[0-9]{1,4}", value) is None or not 1 <= int(value) <= MAX_RESULTS:
+        raise _invalid("max_results", value, f"be an integer from 1 to {MAX_RESULTS}")
+    return int(value)
+
+
+async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> dict[str, Any]:
+    stream = _stream(query.get("stream"))
+    status = _choice("status", query.get("status"), tuple(service_model("mgh").shape_for("Status").enum))
+    stale = _choice("stale", query.get("stale"), ("true", "false"))
+    limit = _max_results(query.get("max_results"))
+    pages: pagination.Pages = hub.mgh.tokens.pages(TASKS, ctx.account_id, stream, status, stale, field="next_token")
     now = now_us()
 
-    def work(tx: Transaction) -> list[Any]:
-        return list(
-            tx.find_tasks(
+    def work(tx: Transaction) -> tuple[list[Any], str | None]:
+        # Only tasks the caller may describe, filtered before the page is cut.
+        return pages.page(
+            lambda after, n: tx.find_tasks(
                 ctx.account_id,
                 stream_name=stream,
                 status=status,
-                stale_before_us=now if stale_text == "true" else None,
-                fresh_at_us=now if stale_text == "false" else None,
-                after=after,  # type: ignore[arg-type]
-                limit=limit + 1,
-            )
+                stale_before_us=now if stale == "true" else None,
+                fresh_at_us=now if stale == "false" else None,
+                after=after,
+                limit=n,
+            ),
+            query.get("next_token"), limit, lambda r: (r.stream_name, r.name), describable(ctx),
         )
 
-    rows = await hub.store.aread(work)
-    rows, token = pagination.page(rows, limit, scope, lambda r: [r.stream_name, r.name])
-    region, account = ctx.arn_region, ctx.account_id
-    rows = [
-        r for r in rows
-        if ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, r.stream_name, r.name))
-    ]
+    rows, token = await hub.store.aread(work)
     return pagination.listing("Tasks", [_task_row(r, now) for r in rows], token)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from typing import Any, TypeVar
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from ..clock import now_us
 from ..errors import InternalServerError, InvalidInputException, ServiceError, ServiceUnavailableException
 from .dialect import hub_engine, is_refused_value, is_retryable, is_unavailable, normalize_url
 from .migrate import ensure_schema
@@ -95,6 +97,9 @@ class Store:
         self._read_engine = hub_engine(self.url, write=False)
         with self._write_engine.begin() as conn:
             ensure_schema(conn, upgrade=upgrade)
+            # The key that seals NextTokens (AES-256-SIV's 64 bytes): one per
+            # database, so shared by every replica and kept across restarts.
+            self.token_key = Transaction(conn).secret("tokens", new=secrets.token_bytes(64), now_us=now_us())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
         # SQLite admits one writer at a time, so one thread does all the writing.

@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -150,6 +151,16 @@ application_states = Table(
     Column("status", String(16), nullable=False),
     Column("update_us", BigInteger, nullable=False),
     PrimaryKeyConstraint("account_id", "application_id", name="pk_application_states"),
+)
+
+# Secrets the hub keeps for itself, one per purpose ("tokens": the key that seals
+# NextTokens). Made at random by the hub on first use; never exported.
+hub_secrets = Table(
+    "hub_secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("secret", LargeBinary, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
 )
 
 # The tables that hang off a task, removed with it.

@@ -23,6 +23,7 @@ from .schema import (
     created_artifacts,
     discovered_resources,
     home_region_controls,
+    hub_secrets,
     resource_attributes,
     source_resources,
     streams,
@@ -125,6 +126,19 @@ class Transaction:
 
     def _insert(self, table: Any) -> Any:
         return dialect.insert(self.dialect, table)
+
+    # -- the hub's own secrets ---------------------------------------------------
+
+    def secret(self, name: str, *, new: bytes, now_us: int) -> bytes:
+        """The hub's secret of that name; ``new`` becomes it if there is none yet
+        (if another replica makes one at the same moment, one of the two wins)."""
+        self.conn.execute(
+            self._insert(hub_secrets)
+            .values(name=name, secret=new, created_us=now_us)
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        found = self.conn.execute(select(hub_secrets.c.secret).where(hub_secrets.c.name == name)).scalar_one()
+        return bytes(found)
 
     # -- accounts and home-region controls -------------------------------------
 
