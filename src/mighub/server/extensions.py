@@ -88,8 +88,11 @@ async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, list[str]])
     scope = f"tasks/{stream}/{status}/{stale_text}"
     after = pagination.decode(_one(query, "next_token"), scope, 2)
     now = now_us()
+    ctx.arn_region_fallback = hub.arn_region_fallback
 
     def work(tx: Transaction) -> list[Any]:
+        # The ARNs the rows are filtered by carry the account's home region.
+        ctx.arn_region = ctx.arn_region_for(tx.home_region(ctx.account_id))
         return list(
             tx.find_tasks(
                 ctx.account_id,
