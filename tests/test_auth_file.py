@@ -73,6 +73,10 @@ BAD_FILES: dict[str, tuple[str, list[str]]] = {
         entry("cond-tool", policy_text=statement_policy(**OK_STATEMENT, Condition={"StringEquals": {"aws:username": "x"}})),
         ["cond-tool", "Condition"],
     ),
+    "policy variable": (
+        entry("var-tool", policy_text=statement_policy(Effect="Allow", Action="mgh:*", Resource="arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/${aws:username}/*")),
+        ["var-tool", "statement 1", "policy variable", "${aws:username}"],
+    ),
     "Principal element": (
         entry("principal-tool", policy_text=statement_policy(**OK_STATEMENT, Principal={"AWS": "*"})),
         ["principal-tool", "Principal"],

@@ -191,9 +191,12 @@ def test_partner_policy_denies_every_other_stream(hub: SimpleNamespace) -> None:
         "create dry run": lambda: dms.create_progress_update_stream(ProgressUpdateStreamName="OTHER2", DryRun=True),
     }.items():
         assert code_of(call) == "UnauthorizedOperation", what
-    # a request signed for another region names another ARN: not the policy's
+    # a request signed for another region names the same ARN (the home region's): a read is
+    # allowed from there, a write still has to come from the home region
     west = mgh(hub, "dms", region="us-west-2")
-    assert denied(lambda: notify(west, "DMS", "db-1", "from the west"))
+    assert west.describe_migration_task(ProgressUpdateStream="DMS", MigrationTaskName="db-1")["MigrationTask"]
+    assert code_of(lambda: notify(west, "DMS", "db-1", "from the west")) == "InvalidInputException"
+    assert denied(lambda: west.describe_migration_task(ProgressUpdateStream="OTHER", MigrationTaskName="x"))
     assert snapshot(hub.endpoint, KEYS["admin"]) == before
 
 

@@ -195,6 +195,20 @@ def _boto3(mgh: Any, op: str, params: dict[str, Any]) -> Result:
     return 200, {}, {}
 
 
+def _signed_for_region(region: str) -> Callable[..., Result]:
+    """Correctly signed, for a region that is no region name."""
+
+    def run(ep: str, op: str, params: dict[str, Any], key: Key) -> Result:
+        return raw_call(ep, op, params, key, region=region)
+
+    return run
+
+
+def _many_headers(ep: str, op: str, params: dict[str, Any], key: Key) -> Result:
+    headers, body = signed_request(ep, op, params, key)
+    return send(ep, {**headers, **{f"X-Filler-{i}": "x" for i in range(120)}}, body)
+
+
 INCOMPLETE = ("IncompleteSignatureException", 400)
 INVALID = ("InvalidSignatureException", 400)
 
@@ -242,6 +256,22 @@ FAILURES: dict[str, tuple[Callable[..., Result], tuple[str, int]]] = {
     "scope-service-migrationhub-config": (_wrong_service("migrationhub-config"), INVALID),
     "scope-date-not-x-amz-date": (_with_authorization(_scope_part(1, "20200101")), INVALID),
     "scope-region-changed": (_with_authorization(_scope_part(2, "eu-west-1")), INVALID),
+    # every part of the scope is of form before anything uses it, even when signed for
+    "signed-for-a-region-of-40000-colons": (_signed_for_region(":" * 40_000), INCOMPLETE),
+    "signed-for-a-region-of-4000-colons": (_signed_for_region(":" * 4_000), INCOMPLETE),
+    "signed-for-a-region-with-a-slash-escape": (_signed_for_region("us-east-1%2F"), INCOMPLETE),
+    "scope-date-not-a-date": (_with_authorization(_scope_part(1, "20261399")), INCOMPLETE),
+    "scope-key-id-not-a-key-id": (_with_authorization(_scope_part(0, "AKIA:*")), INCOMPLETE),
+    "scope-service-not-a-name": (_with_authorization(_scope_part(3, "mgh mgh")), INCOMPLETE),
+    "non-ascii-signature": (_with_authorization(lambda a: a.split("Signature=")[0] + "Signature=" + "é" * 64), INCOMPLETE),
+    "empty-signed-header-name": (_with_authorization(lambda a: a.replace("SignedHeaders=", "SignedHeaders=;")), INCOMPLETE),
+    "too-many-signed-headers": (
+        _with_authorization(lambda a: a.replace("SignedHeaders=", "SignedHeaders=" + "".join(f"x-h{i};" for i in range(70)))),
+        INCOMPLETE,
+    ),
+    "overlong-authorization": (_with_authorization(lambda a: a + ", Signature" + "0" * 9000), INCOMPLETE),
+    "junk-after-the-signature": (_with_authorization(lambda a: a + " and more"), INCOMPLETE),
+    "too-many-headers": (_many_headers, ("RequestEntityTooLargeException", 413)),
 }
 
 

@@ -12,6 +12,9 @@ if TYPE_CHECKING:
     from .auth.policy import Policy
 
 DEV_ACCOUNT = "000000000000"
+# The region of resource ARNs for an account with no home region, when the hub
+# presets none either.
+DEFAULT_ARN_REGION = "us-east-1"
 
 
 @dataclass
@@ -19,7 +22,10 @@ class RequestContext:
     """The caller and the call, as the pipeline learns them.
 
     ``region`` is the region the request was signed for, or None when it was not
-    signed (then it is taken as coming from the account's home region).
+    signed (then it is taken as coming from the account's home region). It
+    decides where a write may come from, never which resource is meant:
+    ``arn_region``, the region in every resource ARN of the request, is the
+    account's home region (else ``arn_region_fallback``), set by the hub.
     """
 
     operation: Operation
@@ -34,10 +40,12 @@ class RequestContext:
     resource: str | None = None
     decision_action: str | None = None
     decision: str | None = None
+    arn_region: str = DEFAULT_ARN_REGION
+    arn_region_fallback: str = DEFAULT_ARN_REGION
 
-    @property
-    def arn_region(self) -> str:
-        return self.region or "us-east-1"
+    def arn_region_for(self, home_region: str | None) -> str:
+        """The region a resource's ARN carries when the account's home region is this."""
+        return home_region or self.arn_region_fallback
 
     def allows(self, action: str, resource: str) -> bool:
         return self.policy is None or self.policy.decide(action, resource)

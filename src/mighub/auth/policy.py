@@ -2,20 +2,20 @@
 
 Supported: ``Version``, ``Statement`` (one or a list), ``Sid``, ``Effect``
 (Allow/Deny), ``Action``/``NotAction`` and ``Resource``/``NotResource`` with
-``*`` and ``?`` wildcards. Anything else (``Condition``, ``Principal``...) is
-refused when the policy is loaded: a policy the hub cannot fully honour must not
-be half-enforced. Evaluation is IAM's: an explicit deny wins, else an allow,
-else the implicit deny.
+``*`` and ``?`` wildcards. Anything else (``Condition``, ``Principal``, policy
+variables such as ``${aws:username}``...) is refused when the policy is loaded:
+a policy the hub cannot fully honour must not be half-enforced. Evaluation is
+IAM's: an explicit deny wins, else an allow, else the implicit deny.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ..models import SERVICES, service_model
+from .wildcard import Wildcard
 
 KNOWN_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource"}
 
@@ -30,29 +30,23 @@ def known_actions() -> frozenset[str]:
     return frozenset(f"mgh:{name}".lower() for s in SERVICES for name in service_model(s).operation_names)
 
 
-@lru_cache(maxsize=4096)
-def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
-    return re.compile(regex, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
-
-
-def _matches(patterns: tuple[str, ...], value: str, ignore_case: bool) -> bool:
-    return any(_wildcard(p, ignore_case).fullmatch(value) for p in patterns)
+def _matches(patterns: tuple[Wildcard, ...], value: str) -> bool:
+    return any(p.matches(value) for p in patterns)
 
 
 @dataclass(frozen=True)
 class Statement:
     allow: bool
-    actions: tuple[str, ...]
+    # Compiled once, at load: a decision is made per request and per listed row.
+    actions: tuple[Wildcard, ...]
     actions_negated: bool
-    resources: tuple[str, ...]
+    resources: tuple[Wildcard, ...]
     resources_negated: bool
 
     def applies(self, action: str, resource: str) -> bool:
-        # Action names are case-insensitive in IAM; resource ARNs are not.
-        if _matches(self.actions, action, True) == self.actions_negated:
+        if _matches(self.actions, action) == self.actions_negated:
             return False
-        return _matches(self.resources, resource, False) != self.resources_negated
+        return _matches(self.resources, resource) != self.resources_negated
 
 
 @dataclass(frozen=True)
@@ -96,6 +90,8 @@ def parse_policy(document: Any, where: str = "policy") -> Policy:
         at = f"{where}, statement {index}"
         if not isinstance(statement, dict):
             raise PolicyError(f"{at}: a statement must be an object")
+        if isinstance(statement.get("Sid"), str) and statement["Sid"]:
+            at = f"{at} ({statement['Sid']})"
         unsupported = set(statement) - KNOWN_KEYS
         if unsupported:
             raise PolicyError(
@@ -112,10 +108,21 @@ def parse_policy(document: Any, where: str = "policy") -> Policy:
         action_key = "Action" if "Action" in statement else "NotAction"
         resource_key = "Resource" if "Resource" in statement else "NotResource"
         actions = _strings(statement, action_key, at)
-        for action in actions:
-            if action != "*" and not any(_wildcard(action, True).fullmatch(a) for a in known_actions()):
-                raise PolicyError(f"{at}: unknown action {action!r} (actions look like mgh:NotifyMigrationTaskState)")
         resources = _strings(statement, resource_key, at)
+        for key, values in ((action_key, actions), (resource_key, resources)):
+            variables = [v for v in values if "${" in v]
+            if variables:
+                # IAM would substitute them per request; matched literally they
+                # would silently allow or deny something else.
+                raise PolicyError(
+                    f"{at}: {key} {variables[0]!r} uses a policy variable (${{...}}), "
+                    "which this hub does not substitute; spell the value out instead"
+                )
+        # Action names are case-insensitive in IAM; resource ARNs are not.
+        compiled_actions = tuple(Wildcard(a, ignore_case=True) for a in actions)
+        for action, compiled in zip(actions, compiled_actions, strict=True):
+            if action != "*" and not any(compiled.matches(a) for a in known_actions()):
+                raise PolicyError(f"{at}: unknown action {action!r} (actions look like mgh:NotifyMigrationTaskState)")
         for resource in resources:
             if resource != "*" and not resource.startswith("arn:"):
                 raise PolicyError(f"{at}: malformed resource {resource!r}: expected '*' or an ARN")
@@ -126,9 +133,9 @@ def parse_policy(document: Any, where: str = "policy") -> Policy:
         statements.append(
             Statement(
                 allow=effect == "Allow",
-                actions=actions,
+                actions=compiled_actions,
                 actions_negated=action_key == "NotAction",
-                resources=resources,
+                resources=tuple(Wildcard(r) for r in resources),
                 resources_negated=resource_key == "NotResource",
             )
         )

@@ -11,6 +11,7 @@ from ..errors import (
     HomeRegionNotSetException,
     InvalidInputException,
     ResourceNotFoundException,
+    ServiceUnavailableException,
 )
 from ..store.engine import Store
 from ..store.transaction import Transaction
@@ -20,6 +21,23 @@ from .pagination import Tokens
 # associate, disassociate, import, or put) originating from outside your home
 # Region are rejected"; reads and deletes are allowed from anywhere.
 WRITE_PREFIXES = ("Create", "Notify", "Associate", "Disassociate", "Import", "Put")
+
+
+class ArnRegionChanged(ServiceUnavailableException):
+    """The call was authorised with ARNs of another region than the account's now.
+
+    Raised inside the call's transaction, before it changes anything; the hub
+    authorises the call again with ``region`` and retries it. Should it ever
+    reach a client, it is the retryable ServiceUnavailableException.
+    """
+
+    def __init__(self, region: str) -> None:
+        super().__init__("The account's home region changed while the request was being authorised; retry")
+        self.region = region
+
+    @property
+    def code(self) -> str:
+        return "ServiceUnavailableException"
 
 
 class Provider:
@@ -35,10 +53,14 @@ class Provider:
         """Apply the home-region rules to this call.
 
         Operations whose model lists ``HomeRegionNotSetException`` need a home
-        region; write operations must come from it once one is set.
+        region; write operations must come from it once one is set. First, the
+        home region the call was authorised with (a replica's cached belief) is
+        confirmed in this very transaction, so no decision stands on a stale one.
         """
         operation = ctx.operation
         home = tx.home_region(ctx.account_id)
+        if ctx.arn_region_for(home) != ctx.arn_region:
+            raise ArnRegionChanged(ctx.arn_region_for(home))
         if home is None:
             if "HomeRegionNotSetException" in operation.errors:
                 raise HomeRegionNotSetException(HOME_REGION_NOT_SET)

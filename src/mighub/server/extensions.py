@@ -134,8 +134,11 @@ async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> di
     limit = _max_results(query.get("max_results"))
     pages: pagination.Pages = hub.mgh.tokens.pages(TASKS, ctx.account_id, stream, status, stale, field="next_token")
     now = now_us()
+    ctx.arn_region_fallback = hub.arn_region_fallback
 
     def work(tx: Transaction) -> tuple[list[Any], str | None]:
+        # The ARNs the rows are filtered by carry the account's home region.
+        ctx.arn_region = ctx.arn_region_for(tx.home_region(ctx.account_id))
         # Only tasks the caller may describe, filtered before the page is cut.
         return pages.page(
             lambda after, n: tx.find_tasks(

@@ -6,6 +6,14 @@ provider's own checks), authorise against the caller's policy, answer dry runs,
 make sure the caller's account exists, and dispatch to the provider method named
 after the operation. It knows nothing of HTTP, so it also serves in-process
 callers.
+
+A resource has one ARN whatever region a request is signed for: its region is
+the account's home region (where Migration Hub keeps the data), else the hub's
+preset home region, else us-east-1. Each replica caches that region per account
+and never lets a decision stand on the cache alone: an allowed call confirms it
+inside its own transaction (which reads the home region anyway, for the
+home-region rules) and is authorised again and retried if it moved; a refusal
+or a dry-run answer, which no transaction follows, reads it afresh first.
 """
 
 from __future__ import annotations
@@ -21,11 +29,17 @@ from botocore import xform_name
 
 from ..auth import resources
 from ..clock import now_us
-from ..context import RequestContext
-from ..errors import AccessDeniedException, DryRunOperation, UnauthorizedOperation, UnknownOperationException
+from ..context import DEFAULT_ARN_REGION, RequestContext
+from ..errors import (
+    AccessDeniedException,
+    DryRunOperation,
+    ServiceUnavailableException,
+    UnauthorizedOperation,
+    UnknownOperationException,
+)
 from ..models import Operation
 from ..protocol.validation import validate_input
-from ..provider.base import Provider
+from ..provider.base import ArnRegionChanged, Provider
 from ..provider.home_region import HomeRegionProvider, add_control
 from ..provider.migration_hub import MigrationHubProvider
 from ..store.engine import Store
@@ -35,6 +49,9 @@ log = logging.getLogger(__name__)
 
 # Units of work are small so that a deletion never holds the writer for long.
 DELETE_BATCH = 500
+# How often a call is authorised again because the account's home region moved
+# under it; more than once means it keeps moving, and the caller retries later.
+REAUTHORIZE = 3
 
 
 @dataclass(frozen=True)
@@ -58,24 +75,37 @@ class Hub:
         self.config = HomeRegionProvider(store)
         self._providers: dict[str, Provider] = {"mgh": self.mgh, "migrationhub-config": self.config}
         self._known_accounts: set[str] = set()
+        # account -> the region its resources' ARNs carry, as last seen (see above).
+        self._arn_regions: dict[str, str] = {}
         self._deleter_wakeup: asyncio.Event | None = None
+
+    @property
+    def arn_region_fallback(self) -> str:
+        """The ARN region of an account without a home region: never the caller's choice."""
+        return self.settings.preset_home_region or DEFAULT_ARN_REGION
 
     async def call(self, ctx: RequestContext, body: Any) -> dict[str, Any]:
         operation = ctx.operation
         params = validate_input(operation.model.input_shape, body)
         provider = self._providers[operation.service]
         provider.validate(operation.name, params)
+        ctx.arn_region_fallback = self.arn_region_fallback
+        cached = self._arn_regions.get(ctx.account_id)
+        ctx.arn_region = cached or await self._read_arn_region(ctx)
         allowed = self._authorize(ctx, params)
+        if cached is not None and (not allowed or params.get("DryRun")):
+            # This answer is final without a transaction to confirm the region.
+            fresh = await self._read_arn_region(ctx)
+            if fresh != ctx.arn_region:
+                ctx.arn_region = fresh
+                allowed = self._authorize(ctx, params)
         if params.get("DryRun"):
             # A dry run answers exactly one question: would the caller be allowed?
             raise DryRunOperation() if allowed else UnauthorizedOperation(
                 f"{ctx.principal} is not authorized to perform {ctx.decision_action} on {ctx.resource}"
             )
         if not allowed:
-            raise AccessDeniedException(
-                f"User: {ctx.principal} is not authorized to perform: {ctx.decision_action} "
-                f"on resource: {ctx.resource}"
-            )
+            raise self._denied(ctx)
         await self._ensure_account(ctx.account_id)
         method: Callable[..., Awaitable[dict[str, Any]]] | None = getattr(
             provider, xform_name(operation.name), None
@@ -83,7 +113,34 @@ class Hub:
         if method is None:  # every modeled operation has a method; a newer botocore may add more
             raise UnknownOperationException(f"{operation.name} is not implemented by this hub")
         names = _argument_names(operation)
-        return await method(ctx, **{names[key]: value for key, value in params.items()})
+        arguments = {names[key]: value for key, value in params.items()}
+        for _ in range(REAUTHORIZE):
+            try:
+                result = await method(ctx, **arguments)
+            except ArnRegionChanged as moved:  # nothing was changed
+                self._arn_regions[ctx.account_id] = ctx.arn_region = moved.region
+                if not self._authorize(ctx, params):
+                    raise self._denied(ctx) from None
+                continue
+            if operation.name in ("CreateHomeRegionControl", "DeleteHomeRegionControl"):
+                self._arn_regions.pop(ctx.account_id, None)  # the home region may have just moved
+            return result
+        raise ServiceUnavailableException("The account's home region keeps changing; retry later")
+
+    async def _read_arn_region(self, ctx: RequestContext) -> str:
+        def work(tx: Transaction) -> str:
+            return ctx.arn_region_for(tx.home_region(ctx.account_id))
+
+        region = await self.store.aread(work)
+        self._arn_regions[ctx.account_id] = region
+        return region
+
+    @staticmethod
+    def _denied(ctx: RequestContext) -> AccessDeniedException:
+        return AccessDeniedException(
+            f"User: {ctx.principal} is not authorized to perform: {ctx.decision_action} "
+            f"on resource: {ctx.resource}"
+        )
 
     @staticmethod
     def _authorize(ctx: RequestContext, params: dict[str, Any]) -> bool:
