@@ -238,6 +238,8 @@ def run(args: argparse.Namespace) -> int:
     # so the store is closed and the exit is clean either way.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if args.auth_file is not None:
+        _reload_on_hangup(gate, args.auth_file)
     try:
         server.run(sockets=[sock])
     except _Stopped:
@@ -291,6 +293,26 @@ def _banner(
         f"Health: {endpoint}/_mighub/health    Tasks and stale flags: {endpoint}/_mighub/api/tasks\n"
         f"Press Ctrl-C to stop."
     )
+
+
+def _reload_on_hangup(gate: object, auth_file: Path) -> None:
+    """``kill -HUP`` reloads the auth file; what changed is logged whatever --log-level says."""
+    import asyncio
+
+    from ..auth.reload import AuthReloader
+
+    reloader = AuthReloader(gate, auth_file)  # type: ignore[arg-type]
+    logging.getLogger("mighub.auth.reload").setLevel(logging.INFO)
+
+    def hangup(signum: int, frame: object) -> None:
+        # Python runs this between two bytecodes of whatever the loop was doing:
+        # swap the file in between two of the loop's callbacks instead.
+        try:
+            asyncio.get_running_loop().call_soon(reloader.reload)
+        except RuntimeError:  # not serving yet, or any more
+            reloader.reload()
+
+    signal.signal(signal.SIGHUP, hangup)
 
 
 class _Stopped(Exception):
