@@ -167,3 +167,27 @@ def still_answers_with_one_slot_free(srv: MighubServer, held: list[socket.socket
     held.append(connect(srv))
     held[-1].sendall(HALF_HEADERS)
     return True
+
+
+def test_a_client_that_does_not_read_its_answers_is_cut_off(hub: MighubServer) -> None:
+    count = 20_000  # pipelined: megabytes of answers, more than the socket buffers hold
+    request = b"GET /_mighub/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.settimeout(PATIENCE)
+    with sock:
+        sock.connect(("127.0.0.1", hub.port))
+        sock.sendall(request * count)
+        # not reading for a while: the server waits --request-timeout, then drops the connection
+        poll(lambda: _reset(sock), timeout=PATIENCE)
+        answers = read_until_closed(sock).count(b"HTTP/1.1 200")
+    assert answers < count
+
+
+def _reset(sock: socket.socket) -> bool:
+    """True once the peer has dropped the connection (without reading anything ourselves)."""
+    try:
+        sock.send(b"\r\n")
+    except (BrokenPipeError, ConnectionResetError):
+        return True
+    return False
