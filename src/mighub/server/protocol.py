@@ -75,6 +75,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self._refused:
+            return
         super().data_received(data)
         # httptools holds a header until it is complete: count what arrives meanwhile.
         if self._in_headers and not self.transport.is_closing():
