@@ -87,6 +87,22 @@ class RequestEntityTooLargeException(ServiceError):
     status = 413
 
 
+class RequestTimeoutException(ServiceError):
+    """The request did not arrive in time; the SDKs count this code as transient and retry."""
+
+    status = 408
+
+
+class HostNotAllowed(ServiceError):
+    """A ``Host`` the hub does not answer for: a 403 ``AccessDeniedException``, as AWS words refusals."""
+
+    status = 403
+
+    @property
+    def code(self) -> str:
+        return "AccessDeniedException"
+
+
 class MissingAuthenticationTokenException(ServiceError):
     status = 403
 

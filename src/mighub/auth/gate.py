@@ -89,3 +89,16 @@ class Gate:
                 f"Rate exceeded for access key {principal.access_key_id}; retry after {seconds} s",
                 RetryAfterSeconds=seconds,
             )
+
+    def replace_config(self, config: AuthConfig) -> None:
+        """Put another auth file in force, for the requests that arrive from now on.
+
+        The throttle buckets of keys that stay are kept (a reload must not hand every
+        key a fresh burst), unless the file changes the rate or the burst.
+        """
+        throttle = self.throttle
+        if throttle is None or (throttle.rate, throttle.burst) != (config.rate, config.burst):
+            throttle = Throttle(config.rate, config.burst)
+        else:
+            throttle.retain(config.principals)
+        self.throttle, self.config = throttle, config

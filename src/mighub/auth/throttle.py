@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 
 
@@ -35,6 +36,11 @@ class Throttle:
             bucket.tokens -= 1
             return 0.0
         return (1 - bucket.tokens) / self.rate
+
+    def retain(self, keys: Collection[str]) -> None:
+        """Forget the buckets of every key not in ``keys``."""
+        for key in [key for key in self._buckets if key not in keys]:
+            del self._buckets[key]
 
 
 def retry_after_seconds(wait: float) -> int:

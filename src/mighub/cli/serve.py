@@ -15,6 +15,7 @@ from pathlib import Path
 import platformdirs
 
 from ..models import service_model
+from ..server.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7676
@@ -82,12 +83,53 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
     parser.add_argument("--tls-cert", type=Path, default=None, metavar="PEM", help="serve HTTPS with this certificate")
     parser.add_argument("--tls-key", type=Path, default=None, metavar="PEM", help="the certificate's private key")
     parser.add_argument(
+        "--request-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help="time a client has to send a whole request, headers and body, from its first byte "
+        f"(default {DEFAULT_REQUEST_TIMEOUT:g}); a later one is answered 408 and its connection closed",
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"connections served at once (default {DEFAULT_MAX_CONNECTIONS}, fewer if the open-file "
+        "limit is lower); further ones are answered 503 and closed",
+    )
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a Host name the hub answers for besides localhost, loopback addresses and --host "
+        "(repeatable; '*.example.com' for every name under it, '*' for any); without --auth-file "
+        "other names are refused, as a web page reaching the hub through DNS rebinding would send",
+    )
+    parser.add_argument(
         "--insecure",
         action="store_true",
         help="allow listening on a non-loopback address without an auth file",
     )
     parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
     parser.set_defaults(handler=run)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
 
 
 def _is_loopback(host: str) -> bool:
@@ -167,15 +209,21 @@ def run(args: argparse.Namespace) -> int:
 
     from ..auth.audit import AuditLog
     from ..auth.gate import Gate
+    from ..server import limits, protocol
+    from ..server.hosts import HostPolicy
 
     hub = Hub(store, HubSettings(preset_home_region=home_region))
     audit = AuditLog(args.audit_log) if args.audit_log else None
-    app = App(hub, max_body_size=args.max_body_size, gate=Gate(auth_config), audit=audit)
+    gate = Gate(auth_config)
+    # Signed requests cover their Host; unsigned development ones need the check.
+    hosts = HostPolicy(args.allowed_host, served=args.host) if auth_config is None or args.allowed_host else None
+    app = App(hub, max_body_size=args.max_body_size, gate=gate, audit=audit, hosts=hosts)
+    max_connections = args.max_connections or limits.default_max_connections()
     config = uvicorn.Config(
         app,
         log_level=args.log_level,
         access_log=False,
-        http="httptools",
+        http=protocol.protocol_class(args.request_timeout, max_connections),
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         lifespan="on",
         timeout_graceful_shutdown=5,
@@ -190,6 +238,8 @@ def run(args: argparse.Namespace) -> int:
     # so the store is closed and the exit is clean either way.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    if args.auth_file is not None:
+        _reload_on_hangup(gate, args.auth_file)
     try:
         server.run(sockets=[sock])
     except _Stopped:
@@ -243,6 +293,26 @@ def _banner(
         f"Health: {endpoint}/_mighub/health    Tasks and stale flags: {endpoint}/_mighub/api/tasks\n"
         f"Press Ctrl-C to stop."
     )
+
+
+def _reload_on_hangup(gate: object, auth_file: Path) -> None:
+    """``kill -HUP`` reloads the auth file; what changed is logged whatever --log-level says."""
+    import asyncio
+
+    from ..auth.reload import AuthReloader
+
+    reloader = AuthReloader(gate, auth_file)  # type: ignore[arg-type]
+    logging.getLogger("mighub.auth.reload").setLevel(logging.INFO)
+
+    def hangup(signum: int, frame: object) -> None:
+        # Python runs this between two bytecodes of whatever the loop was doing:
+        # swap the file in between two of the loop's callbacks instead.
+        try:
+            asyncio.get_running_loop().call_soon(reloader.reload)
+        except RuntimeError:  # not serving yet, or any more
+            reloader.reload()
+
+    signal.signal(signal.SIGHUP, hangup)
 
 
 class _Stopped(Exception):

@@ -1,6 +1,8 @@
 """The ASGI application: AWS JSON 1.1 at ``/``, the hub's own extensions at ``/_mighub/``.
 
-The request path, in order: request id → body (bounded) → target → caller →
+Before anything: the ``Host`` the request names (``hosts``), and a deadline on
+receiving the body (``limits``). The request path, in order: request id → body
+(bounded) → target → caller →
 JSON → ``Hub.call`` (validate → dry run → dispatch) → serialize. Every response,
 error or not, carries ``x-amzn-RequestId``; no input reaches the client as a 500
 unless the hub itself failed.
@@ -26,7 +28,8 @@ from ..errors import (
 from ..models import operations_by_target
 from ..protocol import json11
 from ..protocol.headers import single_valued
-from . import extensions
+from . import extensions, limits
+from .hosts import HostPolicy
 from .hub import Hub
 
 log = logging.getLogger(__name__)
@@ -45,23 +48,50 @@ class App:
         max_body_size: int = DEFAULT_MAX_BODY,
         gate: Gate | None = None,
         audit: AuditLog | None = None,
+        hosts: HostPolicy | None = None,
     ) -> None:
         self.hub = hub
         self.max_body_size = max_body_size
         self.gate = gate or Gate(None)
         self.audit = audit
+        # None answers any Host: with an auth file every request is signed over its Host.
+        self.hosts = hosts
         self.operations = operations_by_target()
         self._background: list[asyncio.Task[None]] = []
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            if scope["path"].startswith("/_mighub/"):
-                await extensions.handle(self.hub, self.gate, scope, receive, send)
+            receive = limits.bounded_receive(scope, receive)
+            extension = scope["path"].startswith("/_mighub/")
+            refusal = self.hosts.check(scope["headers"]) if self.hosts is not None else None
+            if refusal is not None:
+                await self._refuse(scope, send, refusal, extension=extension)
+            elif extension:
+                await self._extension(scope, receive, send)
             else:
                 await self._aws(scope, receive, send)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
+
+    async def _refuse(self, scope: dict[str, Any], send: Send, error: ServiceError, *, extension: bool) -> None:
+        """Answer a request refused before it is read, in the format of the API it was for."""
+        request_id = str(uuid4())
+        if extension:
+            await extensions.respond_error(send, error, request_id)
+        else:
+            await _respond(send, error.status, json11.error_body(error), request_id, error.code)
+        if self.audit is not None:
+            self._record(scope, request_id, None, error.code)
+
+    async def _extension(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        request_id = str(uuid4())
+        outcome = await extensions.handle(self.hub, self.gate, scope, receive, send, request_id)
+        if self.audit is not None:
+            self._record(
+                scope, request_id, outcome.ctx, outcome.error_code,
+                event_name=outcome.event, event_source=extensions.EVENT_SOURCE,
+            )
 
     # -- lifespan ----------------------------------------------------------------
 
@@ -119,13 +149,24 @@ class App:
         if self.audit is not None:
             self._record(scope, request_id, ctx, error_code)
 
-    def _record(self, scope: dict[str, Any], request_id: str, ctx: RequestContext | None, error_code: str | None) -> None:
+    def _record(
+        self,
+        scope: dict[str, Any],
+        request_id: str,
+        ctx: RequestContext | None,
+        error_code: str | None,
+        *,
+        event_name: str | None = None,
+        event_source: str | None = None,
+    ) -> None:
         assert self.audit is not None
         client = scope.get("client")
+        if event_name is None and ctx is not None:
+            event_name, event_source = ctx.operation.name, f"{ctx.operation.service}.amazonaws.com"
         self.audit.record(
             requestId=request_id,
-            eventName=ctx.operation.name if ctx else None,
-            eventSource=f"{ctx.operation.service}.amazonaws.com" if ctx else None,
+            eventName=event_name,
+            eventSource=event_source,
             principal=ctx.principal if ctx and ctx.policy is not None else None,
             accountId=ctx.account_id if ctx and ctx.policy is not None else None,
             accessKeyId=ctx.access_key_id if ctx else None,

@@ -1,18 +1,22 @@
 """The hub's own HTTP API under ``/_mighub/``: what AWS lacks, kept apart from it.
 
-- ``GET /_mighub/health``: 200 when the store answers, 503 when it does not.
+- ``GET /_mighub/health``: 200 when the store answers, 503 when it does not; the
+  database engine and version too in development mode or for a signed caller.
 - ``GET /_mighub/api/tasks``: tasks with their stale flag and deadline; filters
   ``stream``, ``status``, ``stale=true|false``; ``max_results`` and
   ``next_token`` page through them. Each parameter is checked strictly (once at
   most, no unknown ones): a bad one is a 400 naming it. With an auth file it is
   signed like the AWS API and answers what ``mgh:ListMigrationTasks`` and
   ``mgh:DescribeMigrationTask`` allow the caller.
+
+Every request is audited like an AWS one, as ``mighub:Health`` or ``mighub:ListTasks``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,32 +34,58 @@ from ..provider.tasks import describable
 from ..store.transaction import Transaction
 
 
-async def handle(hub: Any, gate: Gate, scope: dict[str, Any], receive: Any, send: Any) -> None:
+EVENT_SOURCE = "mighub"
+# The audit log's event name for each path: an operation name of the hub's own.
+EVENTS = {"/_mighub/health": "mighub:Health", "/_mighub/api/tasks": "mighub:ListTasks"}
+
+
+@dataclass
+class Outcome:
+    """What the audit log says of an extension request."""
+
+    event: str | None = None  # None for a path that is not an endpoint
+    ctx: RequestContext | None = None
+    error_code: str | None = None
+
+
+async def handle(hub: Any, gate: Gate, scope: dict[str, Any], receive: Any, send: Any, request_id: str) -> Outcome:
     path = scope["path"].rstrip("/")
+    outcome = Outcome(event=EVENTS.get(path))
     try:
         if scope["method"] not in ("GET", "HEAD"):
-            await _json(send, 405, {"error": "MethodNotAllowed", "message": "Use GET"})
+            outcome.error_code = "MethodNotAllowed"
+            await _json(send, 405, {"error": "MethodNotAllowed", "message": "Use GET"}, request_id)
         elif path == "/_mighub/health":
+            outcome.ctx = _health_caller(gate, scope)
             ok = await asyncio.get_running_loop().run_in_executor(None, hub.store.ping)
-            await _json(send, 200 if ok else 503, {
-                "status": "ok" if ok else "unavailable",
-                "database": hub.store.dialect,
-                "version": __version__,
-            })
+            payload: dict[str, Any] = {"status": "ok" if ok else "unavailable"}
+            if outcome.ctx is not None:  # the engine and version are for callers the hub knows
+                payload.update(database=hub.store.dialect, version=__version__)
+            await _json(send, 200 if ok else 503, payload, request_id)
         elif path == "/_mighub/api/tasks":
-            ctx = _caller(gate, scope)
+            outcome.ctx = ctx = RequestContext(operation=_list_tasks_operation(), request_id=request_id)
+            _caller(gate, scope, ctx)
             query = parse_query(scope.get("query_string", b""))
-            await _json(send, 200, await list_tasks(hub, ctx, query))
+            await _json(send, 200, await list_tasks(hub, ctx, query), request_id)
         else:
-            await _json(send, 404, {"error": "NotFound", "message": f"No such path: {scope['path']}"})
+            outcome.error_code = "NotFound"
+            await _json(send, 404, {"error": "NotFound", "message": f"No such path: {scope['path']}"}, request_id)
     except ServiceError as error:
-        await _json(send, error.status, {"error": error.code, "message": error.message})
+        outcome.error_code = error.code
+        await respond_error(send, error, request_id)
+    return outcome
 
 
-def _caller(gate: Gate, scope: dict[str, Any]) -> RequestContext:
-    """Who asks, by the same rules as the AWS API; they must be allowed to list tasks."""
-    operation = operations_by_target()["AWSMigrationHub.ListMigrationTasks"]
-    ctx = RequestContext(operation=operation)
+async def respond_error(send: Any, error: ServiceError, request_id: str) -> None:
+    await _json(send, error.status, {"error": error.code, "message": error.message}, request_id)
+
+
+def _list_tasks_operation() -> Any:
+    """The operation the extensions authenticate callers as."""
+    return operations_by_target()["AWSMigrationHub.ListMigrationTasks"]
+
+
+def _authenticate(gate: Gate, scope: dict[str, Any], ctx: RequestContext) -> None:
     headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
     single_valued(headers)  # an ambiguous request is refused here as on the AWS API
     gate.authenticate(
@@ -66,8 +96,34 @@ def _caller(gate: Gate, scope: dict[str, Any]) -> RequestContext:
         headers=headers,
         body=b"",
     )
-    if not ctx.allows("mgh:ListMigrationTasks", "*"):
+
+
+def _caller(gate: Gate, scope: dict[str, Any], ctx: RequestContext) -> None:
+    """Who asks, by the same rules as the AWS API; they must be allowed to list tasks."""
+    _authenticate(gate, scope, ctx)
+    ctx.resource, ctx.decision_action = "*", "mgh:ListMigrationTasks"
+    allowed = ctx.allows("mgh:ListMigrationTasks", "*")
+    ctx.decision = "Allow" if allowed else "Deny"
+    if not allowed:
         raise AccessDeniedException(f"User: {ctx.principal} is not authorized to perform: mgh:ListMigrationTasks")
+
+
+def _health_caller(gate: Gate, scope: dict[str, Any]) -> RequestContext | None:
+    """The caller of a health check when the hub knows it, else None.
+
+    Health answers load balancers, which do not sign: an unsigned or badly signed
+    check is answered too, with its status only.
+    """
+    ctx = RequestContext(operation=_list_tasks_operation())
+    if gate.config is None:
+        _authenticate(gate, scope, ctx)
+        return ctx
+    if not any(name.lower() == b"authorization" for name, _ in scope["headers"]):
+        return None
+    try:
+        _authenticate(gate, scope, ctx)
+    except ServiceError:
+        return None
     return ctx
 
 
@@ -171,11 +227,15 @@ def _task_row(row: Any, now: int) -> dict[str, Any]:
     }
 
 
-async def _json(send: Any, status: int, payload: Any) -> None:
+async def _json(send: Any, status: int, payload: Any, request_id: str) -> None:
     body = orjson.dumps(payload)
     await send({
         "type": "http.response.start",
         "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        "headers": [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-amzn-requestid", request_id.encode()),
+        ],
     })
     await send({"type": "http.response.body", "body": body})
