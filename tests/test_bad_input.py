@@ -671,3 +671,29 @@ def test_framing_over_http(endpoint: str, mgh: Any, what: str) -> None:
         assert data["__type"] in KNOWN_TYPES, raw
         assert "not valid JSON: Expecting" not in data["message"], f"{what}: the body was cut short"
     assert name not in list_all_streams(mgh), f"{what}: the stream was created"
+
+
+def test_a_body_cut_off_by_a_disconnect_is_never_run(hubs: tuple[Hubs, str]) -> None:
+    """Half a body is not a request, even when the half is valid JSON on its own."""
+    hub, _ = hubs
+    stream = uniq("cut")
+    whole = orjson.dumps({"ProgressUpdateStreamName": stream}) + b" " * 64
+    before = hub.snapshot()
+    headers = default_headers(target("mgh", "CreateProgressUpdateStream"), whole)
+    scope = {
+        "type": "http", "method": "POST", "path": "/", "raw_path": b"/", "query_string": b"",
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        "client": ("127.0.0.1", 50000),
+    }
+    messages = [{"type": "http.request", "body": whole[:-32], "more_body": True}, {"type": "http.disconnect"}]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return messages.pop(0) if messages else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    hub.loop.run_until_complete(hub.app(scope, receive, send))
+    assert sent == []
+    assert hub.snapshot() == before

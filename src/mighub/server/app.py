@@ -141,6 +141,8 @@ class App:
         except ServiceError as error:
             error_code = error.code
             await _respond(send, error.status, json11.error_body(error), request_id, error.code)
+        except ClientDisconnected:
+            error_code = ClientDisconnected.code  # nobody is left to answer
         except Exception:
             log.exception("request %s failed", request_id)
             error = InternalServerError("The hub failed to process the request")
@@ -180,14 +182,15 @@ class App:
     async def _read_body(self, headers: dict[str, str], receive: Receive) -> bytes:
         limit = self.max_body_size
         declared = headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise _too_large(limit)
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
-                break
+                # Half a body is not a request: a prefix of one may still parse.
+                raise ClientDisconnected()
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > limit:
@@ -196,6 +199,12 @@ class App:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+class ClientDisconnected(Exception):
+    """The client went before its request was whole: nothing is run, nothing answered."""
+
+    code = "ClientDisconnected"  # what the audit log says of it
 
 
 def _too_large(limit: int) -> RequestEntityTooLargeException:
