@@ -72,3 +72,13 @@ def test_the_inputs_that_made_the_regex_backtrack() -> None:
     assert not Wildcard("*:*:*:*:*:x").matches(colons)
     assert not Wildcard("*a?a*a?a*a?a*b").matches("a" * 40_000)
     assert not Wildcard("*?a?a?a?a?ab*").matches("a" * 40_000)
+
+
+def test_policies_written_alike_compare_equal() -> None:
+    """What a reload compares to tell which principals' policies changed."""
+    from mighub.auth.policy import parse_policy
+
+    document = {"Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "arn:aws:mgh:*:1:progressUpdateStream/A*"}]}
+    assert parse_policy(document) == parse_policy(document)
+    other = {"Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "arn:aws:mgh:*:1:progressUpdateStream/B*"}]}
+    assert parse_policy(document) != parse_policy(other)

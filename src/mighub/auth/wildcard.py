@@ -82,5 +82,14 @@ class Wildcard:
             position = found + segment.length
         return True
 
+    # Equal when written alike: a reloaded policy compares equal to the one in force.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Wildcard):
+            return NotImplemented
+        return (self.pattern, self._ignore_case) == (other.pattern, other._ignore_case)
+
+    def __hash__(self) -> int:
+        return hash((self.pattern, self._ignore_case))
+
     def __repr__(self) -> str:
         return f"Wildcard({self.pattern!r})"
