@@ -1,285 +1,254 @@
 """The aws CLI's shorthand syntax: ``Status=IN_PROGRESS,ProgressPercent=50``.
 
-Parsing is purely syntactic (strings, lists and dicts); :func:`coerce` then uses the
-model to turn scalars into numbers and booleans and lone values into one-item lists,
-exactly as the aws CLI does, so a line copied from its docs means the same here.
+Parsing is purely syntactic: text becomes strings, lists and dicts, and
+:mod:`.coerce` then applies the model. The syntax, as the AWS CLI user guide documents it
+and the aws CLI accepts it::
 
-Grammar (the aws CLI's)::
+    members  := member ("," member)*
+    member   := key ["@"] "=" value           key: letters, digits and - _ . # / :
+    value    := "[" items "]" | "{" pairs "}" | word ("," word)*
+    items    := [item ("," item)*] [","]       item: "[" items "]" | "{" pairs "}" | word
+    pairs    := [key ["@"] "=" item ("," ...)*] [","]
+    word     := 'single' | "double" | bare text
 
-    parameter     = keyval *("," keyval)
-    keyval        = key ["@"] "=" [values]
-    values        = csv-list / explicit-list / hash-literal
-    explicit-list = "[" [value *("," value)] "]"
-    hash-literal  = "{" keyval *("," keyval) "}"
+Bare text may hold spaces (trailing ones are dropped) and ``\\,`` for a comma. A word
+after a comma in a ``value`` cannot hold ``=``: ``a=b,c=d`` is two members, ``a=b,c`` a
+list. A first word may hold ``=``, ``[`` and ``{`` but not ``]`` or ``}``. In quotes,
+``\\'`` (or ``\\"``) is the quote and ``\\\\`` a backslash. ``key@=file://path`` reads the
+values of that key from files.
 """
 
 from __future__ import annotations
 
-import re
 import string
-from functools import cache
 from typing import Any, Callable
 
 from botocore.model import Shape
 
-__all__ = ["ShorthandError", "parse", "coerce", "supports_shorthand"]
+__all__ = ["ShorthandError", "parse", "supports_shorthand"]
 
-_WORD_START = r"\!\#-&\(-\+\--\<\>-Z\\\\-z\u007c-\uffff"
-_FIRST_FOLLOW = r"\s\!\#-&\(-\+\--\\\\\^-\|~-\uffff"
-_SECOND_FOLLOW = r"\s\!\#-&\(-\+\--\<\>-\uffff"
-_ESCAPED_COMMA = r"(\\,)"
-_SINGLE_QUOTED = re.compile(r"'(?:\\'|[^'])*'")
-_DOUBLE_QUOTED = re.compile(r'"(?:\\"|[^"])*"')
+_KEY = frozenset(string.ascii_letters + string.digits + "-_.#/:")
+_BLANK = frozenset(string.whitespace)  # skipped between tokens (ASCII only, as the aws CLI)
+_NEVER_BARE = frozenset("'\",")
+_NO_START = frozenset("=[{")
+_FIRST_STOPS = frozenset("]}")  # a key's first word ends at a closing bracket...
+_LATER_STOPS = frozenset("=")  # ...a later list word at "=" (it is the next key)
 
-
-@cache
-def _value_regex(follow: str) -> re.Pattern[str]:
-    # Compiled on first use: these wide Unicode classes cost ~10 ms each, paid at
-    # every start otherwise, and most commands take no shorthand.
-    return re.compile(f"({_ESCAPED_COMMA}|[{_WORD_START}])({_ESCAPED_COMMA}|[{follow}])*")
-_KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_.#/:")
+Loader = Callable[[str], Any]
 
 
 class ShorthandError(ValueError):
-    """The value is not valid shorthand; the message points at the offending character."""
+    """The value is not valid shorthand; the message shows where, with a caret."""
 
 
-def _pointer(value: str, index: int) -> str:
-    # Show the input with a caret under the failure, counting from the last newline.
-    consumed, remaining, spaces = value, "", index
-    if "\n" in value[:index]:
-        spaces = index - value[:index].rindex("\n") - 1
-    if "\n" in value[index:]:
-        cut = index + value[index:].index("\n")
-        consumed, remaining = value[:cut], value[cut:]
-    return f"{consumed}\n{' ' * spaces}^{remaining}"
+def _caret(text: str, index: int) -> str:
+    """``text`` with a line holding ``^`` under ``index``, after the line it falls on."""
+    lines = text.split("\n")
+    row = text.count("\n", 0, index)
+    column = index - (text.rfind("\n", 0, index) + 1)
+    return "\n".join([*lines[: row + 1], " " * column + "^", *lines[row + 1 :]])
 
 
-class _Syntax(ShorthandError):
-    def __init__(self, value: str, expected: str, actual: str, index: int) -> None:
-        super().__init__(
-            f"Expected: '{expected}', received: '{actual}' for input:\n{_pointer(value, index)}"
-        )
+def _syntax_error(text: str, index: int, expected: str, found: str | None = None) -> ShorthandError:
+    if found is None:
+        found = text[index] if index < len(text) else "EOF"
+    return ShorthandError(f"Expected: '{expected}', received: '{found}' for input:\n{_caret(text, index)}")
+
+
+def _bare_char(char: str) -> bool:
+    # Control characters are never part of a word, except as whitespace.
+    return char not in _NEVER_BARE and (char >= "!" or char.isspace())
+
+
+class _Reader:
+    """A cursor over the text with the few token readers the grammar needs."""
+
+    def __init__(self, text: str, load: Loader | None) -> None:
+        self.text = text
+        self.pos = 0
+        self.load = load
+
+    def peek(self) -> str | None:
+        return self.text[self.pos] if self.pos < len(self.text) else None
+
+    def at_end(self) -> bool:
+        return self.pos >= len(self.text)
+
+    def blanks(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos] in _BLANK:
+            self.pos += 1
+
+    def take(self, char: str) -> None:
+        """Consume ``char`` with the blanks around it, or fail naming what is there."""
+        self.blanks()
+        if self.peek() != char:
+            raise _syntax_error(self.text, self.pos, char)
+        self.pos += 1
+        self.blanks()
+
+    def key(self) -> str:
+        start = self.pos
+        while self.pos < len(self.text) and self.text[self.pos] in _KEY:
+            self.pos += 1
+        return self.text[start : self.pos]
+
+    def word(self, stops: frozenset[str], files: bool) -> str | None:
+        """A quoted or bare word at the cursor; None (cursor unmoved) when there is none."""
+        char = self.peek()
+        if char in ("'", '"'):
+            value = self._quoted(char)
+        else:
+            value = self._bare(stops)
+            if value is None:
+                return None
+        if files and self.load is not None:
+            return self.load(value)
+        return value
+
+    def _bare(self, stops: frozenset[str]) -> str | None:
+        text, start = self.text, self.pos
+        chars: list[str] = []
+        i = start
+        while i < len(text):
+            char = text[i]
+            if char == "\\" and text.startswith(",", i + 1):
+                chars.append(",")
+                i += 2
+                continue
+            if not _bare_char(char) or (char in _NO_START or char <= " " if i == start else char in stops):
+                break
+            chars.append(char)
+            i += 1
+        if i == start:
+            return None
+        self.pos = i
+        return "".join(chars).rstrip()
+
+    def _quoted(self, quote: str) -> str:
+        text, start = self.text, self.pos
+        escaped = "\\" + quote
+        i, end, last_escaped = start + 1, -1, -1
+        while i < len(text):
+            if text.startswith(escaped, i):
+                last_escaped = i + 1
+                i += 2
+            elif text[i] == quote:
+                end = i
+                break
+            else:
+                i += 1
+        # With no plain closing quote, the last escaped one closes the string.
+        if end < 0:
+            end = last_escaped
+        if end < 0:
+            kind = "singled" if quote == "'" else "double"
+            raise _syntax_error(text, start, f"<{kind} quoted>", "<none>")
+        self.pos = end + 1
+        return text[start + 1 : end].replace(escaped, quote).replace("\\\\", "\\")
 
 
 class _Parser:
-    def __init__(self, text: str, load_file: Callable[[str], Any] | None) -> None:
-        self.text = text
-        self.i = 0
-        self.load_file = load_file
-        self.resolve_files = False  # set by "key@=": the value may be file://...
+    def __init__(self, text: str, load: Loader | None) -> None:
+        self.r = _Reader(text, load)
 
-    # -- grammar -------------------------------------------------------------
-    def parameter(self) -> dict[str, Any]:
-        params: dict[str, Any] = {}
-        key, val = self.keyval()
-        params[key] = val
-        last = self.i
-        while self.i < len(self.text):
-            self.expect(",", ws=True)
-            key, val = self.keyval()
-            if key in params:
+    def members(self) -> dict[str, Any]:
+        r = self.r
+        result: dict[str, Any] = {}
+        while True:
+            start = r.pos
+            key, value = self.member()
+            if key in result:
                 raise ShorthandError(
-                    f'Second instance of key "{key}" encountered for input:\n'
-                    f"{_pointer(self.text, last + 1)}\n"
+                    f'Second instance of key "{key}" encountered for input:\n{_caret(r.text, start)}\n'
                     'This is often because there is a preceding "," instead of a space.'
                 )
-            params[key] = val
-            last = self.i
-        return params
+            result[key] = value
+            if r.at_end():
+                return result
+            r.take(",")
 
-    def keyval(self) -> tuple[str, Any]:
-        key = self.key()
-        self.at_sign()
-        self.expect("=", ws=True)
-        return key, self.values()
+    def member(self) -> tuple[str, Any]:
+        key, files = self.key_and_equals()
+        r = self.r
+        if r.at_end():
+            return key, ""
+        if r.peek() in ("[", "{"):
+            return key, self.item(files)
+        return key, self.word_list(files)
 
-    def at_sign(self) -> None:
-        self.resolve_files = False
-        self.skip_ws()
-        if self.current() == "@":
-            self.i += 1
-            self.skip_ws()
-            self.resolve_files = True
+    def key_and_equals(self) -> tuple[str, bool]:
+        r = self.r
+        key = r.key()
+        r.blanks()
+        files = r.peek() == "@"
+        if files:
+            r.pos += 1
+        r.take("=")
+        return key, files
 
-    def key(self) -> str:
-        start = self.i
-        while self.i < len(self.text) and self.text[self.i] in _KEY_CHARS:
-            self.i += 1
-        return self.text[start : self.i]
-
-    def values(self) -> Any:
-        if self.eof():
-            return ""
-        if self.current() == "[":
-            return self.explicit_list()
-        if self.current() == "{":
-            return self.hash_literal()
-        return self.csv_value()
-
-    def csv_value(self) -> Any:
-        first = self.first_value()
-        self.skip_ws()
-        if self.eof() or self.text[self.i] != ",":
-            return first
-        self.expect(",", ws=True)
-        items = [first]
-        while True:
+    def word_list(self, files: bool) -> Any:
+        """``a`` or ``a,b,c`` after ``key=``; the list ends where a word is no list item."""
+        r = self.r
+        first = r.word(_FIRST_STOPS, files)
+        words = ["" if first is None else first]
+        r.blanks()
+        while r.peek() == ",":
+            r.take(",")
+            if r.at_end():
+                raise _syntax_error(r.text, r.pos, "<second>", "<none>")
             try:
-                current = self.second_value()
-                self.skip_ws()
-                if self.eof():
-                    items.append(current)
-                    break
-                self.expect(",", ws=True)
-                items.append(current)
-            except _Syntax:
-                # "a=b,c=d": what follows the comma is the next key, not a list item.
-                if self.eof():
-                    raise
-                while self.i >= 0 and self.text[self.i] != ",":
-                    self.i -= 1
+                word = r.word(_LATER_STOPS, files)
+            except ShorthandError:
+                word = None
+            if word is not None:
+                r.blanks()
+            if word is None or not (r.at_end() or r.peek() == ","):
+                # Not a list item but the next member: the list ended at the last comma.
+                r.pos = r.text.rindex(",", 0, r.pos + 1)
                 break
-        return first if len(items) == 1 else items
+            words.append(word)
+        return words[0] if len(words) == 1 else words
 
-    def explicit_list(self) -> list[Any]:
-        self.expect("[", ws=True)
+    def item(self, files: bool) -> Any:
+        r = self.r
+        if r.peek() == "[":
+            return self.bracketed("[", "]", lambda: self.item(files))
+        if r.peek() == "{":
+            pairs: dict[str, Any] = {}
+
+            def pair() -> None:
+                key, own_files = self.key_and_equals()
+                pairs[key] = self.item(own_files)
+
+            self.bracketed("{", "}", pair)
+            return pairs
+        word = r.word(_FIRST_STOPS, files)
+        return "" if word is None else word
+
+    def bracketed(self, opening: str, closing: str, element: Callable[[], Any]) -> list[Any]:
+        r = self.r
+        r.take(opening)
         items: list[Any] = []
-        while self.current() != "]":
-            items.append(self.explicit_value())
-            self.skip_ws()
-            if self.current() != "]":
-                self.expect(",")
-                self.skip_ws()
-        self.expect("]")
+        while r.peek() != closing:
+            items.append(element())
+            r.blanks()
+            if r.peek() != closing:
+                r.take(",")
+        r.pos += 1
         return items
 
-    def hash_literal(self) -> dict[str, Any]:
-        self.expect("{", ws=True)
-        result: dict[str, Any] = {}
-        while self.current() != "}":
-            key = self.key()
-            self.at_sign()
-            self.expect("=", ws=True)
-            value = self.explicit_value()
-            self.skip_ws()
-            if self.current() != "}":
-                self.expect(",")
-                self.skip_ws()
-            result[key] = value
-        self.expect("}")
-        return result
 
-    def explicit_value(self) -> Any:
-        if self.current() == "[":
-            return self.explicit_list()
-        if self.current() == "{":
-            return self.hash_literal()
-        return self.first_value()
-
-    def first_value(self) -> Any:
-        quoted = self.quoted()
-        if quoted is not None:
-            return quoted
-        match = _value_regex(_FIRST_FOLLOW).match(self.text, self.i)
-        if match is None:
-            return ""
-        self.i = match.end()
-        return self.maybe_file(match.group(0).replace("\\,", ",").rstrip())
-
-    def second_value(self) -> Any:
-        quoted = self.quoted()
-        if quoted is not None:
-            return quoted
-        match = _value_regex(_SECOND_FOLLOW).match(self.text, self.i)
-        if match is None:
-            raise _Syntax(self.text, "<second>", "<none>", self.i)
-        self.i = match.end()
-        return self.maybe_file(match.group(0).replace("\\,", ",").rstrip())
-
-    def quoted(self) -> Any:
-        char = self.current()
-        if char not in ("'", '"'):
-            return None
-        regex = _SINGLE_QUOTED if char == "'" else _DOUBLE_QUOTED
-        match = regex.match(self.text, self.i)
-        if match is None:
-            raise _Syntax(self.text, f"<{'singled' if char == chr(39) else 'double'} quoted>", "<none>", self.i)
-        self.i = match.end()
-        inner = match.group(0)[1:-1].replace("\\" + char, char).replace("\\\\", "\\")
-        return self.maybe_file(inner)
-
-    def maybe_file(self, value: str) -> Any:
-        if self.resolve_files and self.load_file is not None:
-            return self.load_file(value)
-        return value
-
-    # -- scanning ------------------------------------------------------------
-    def expect(self, char: str, ws: bool = False) -> None:
-        if ws:
-            self.skip_ws()
-        if self.i >= len(self.text):
-            raise _Syntax(self.text, char, "EOF", self.i)
-        if self.text[self.i] != char:
-            raise _Syntax(self.text, char, self.text[self.i], self.i)
-        self.i += 1
-        if ws:
-            self.skip_ws()
-
-    def current(self) -> str | None:
-        return self.text[self.i] if self.i < len(self.text) else None
-
-    def eof(self) -> bool:
-        return self.i >= len(self.text)
-
-    def skip_ws(self) -> None:
-        while self.i < len(self.text) and self.text[self.i] in string.whitespace:
-            self.i += 1
-
-
-def parse(text: str, load_file: Callable[[str], Any] | None = None) -> dict[str, Any]:
+def parse(text: str, load_file: Loader | None = None) -> dict[str, Any]:
     """Parse shorthand into strings, lists and dicts (no model involved yet).
 
-    ``load_file`` resolves ``key@=file://path`` values; it returns the value unchanged
-    when the value names no file.
+    ``load_file`` resolves the values of ``key@=`` members (``file://path``); it returns
+    a value that names no file unchanged.
     """
-    return _Parser(text, load_file).parameter()
+    return _Parser(text, load_file).members()
 
 
 def supports_shorthand(shape: Shape) -> bool:
     """Structures, maps and lists of those take shorthand; scalars and lists of scalars do not."""
     if shape.type_name in ("structure", "map"):
-        return not shape.is_document_type if hasattr(shape, "is_document_type") else True
+        return not getattr(shape, "is_document_type", False)
     return shape.type_name == "list" and shape.member.type_name in ("structure", "list", "map")
-
-
-def coerce(value: Any, shape: Shape) -> Any:
-    """Apply the model to parsed shorthand, in place where possible, and return the result."""
-    kind = shape.type_name
-    if value is None:
-        return None
-    if kind == "structure":
-        if isinstance(value, dict):
-            for name, member in shape.members.items():
-                if name in value:
-                    value[name] = coerce(value[name], member)
-        return value
-    if kind == "list":
-        if not isinstance(value, list):
-            return [coerce(value, shape.member)]
-        return [coerce(item, shape.member) for item in value]
-    if kind == "map":
-        if isinstance(value, dict):
-            return {k: coerce(v, shape.value) for k, v in value.items()}
-        return value
-    if not isinstance(value, str):
-        return value
-    if kind in ("integer", "long"):
-        return int(value)
-    if kind in ("float", "double"):
-        return float(value)
-    if kind == "boolean":
-        # Only an explicit true/false is converted; anything else goes on to validation.
-        lowered = value.lower()
-        return True if lowered == "true" else False if lowered == "false" else value
-    return value

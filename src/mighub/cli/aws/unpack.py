@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-from . import paramfile, shorthand
+from . import coerce, paramfile, shorthand
 from .arguments import ModelArgument
 from .errors import ParamError
 
@@ -76,16 +76,7 @@ def _unpack(shape: Shape, value: Any, cli_name: str) -> Any:
 
 
 def _scalar(shape: Shape, value: Any) -> Any:
-    kind = shape.type_name
-    if kind in ("integer", "long"):
-        return int(value)
-    if kind in ("float", "double"):
-        return float(value)
-    if kind == "boolean":
-        return not (isinstance(value, str) and value.lower() == "false") and bool(value)
-    if kind == "blob" and isinstance(value, str):
-        return value.encode("utf-8")
-    return value
+    return coerce.from_text(shape, value) if isinstance(value, str) else value
 
 
 def _json(value: str, cli_name: str) -> Any:
@@ -96,5 +87,4 @@ def _json(value: str, cli_name: str) -> Any:
 
 
 def _shorthand(shape: Shape, value: str, cli_name: str) -> Any:
-    parsed = shorthand.parse(value, load_file=paramfile.load)
-    return shorthand.coerce(parsed, shape)
+    return coerce.apply_model(shorthand.parse(value, load_file=paramfile.load), shape)

@@ -1,232 +1,239 @@
-"""``--output table``: the aws CLI's boxed tables, built from any response without a model.
+"""``--output table``: boxed sections, byte for byte as the aws CLI draws them.
 
-A dict's scalar keys become one row (or a two-column key/value row when there is one);
-a list of dicts becomes a header and rows; nested values open indented sub-sections.
-Too wide for the terminal, single-row sections turn vertical, as in the aws CLI.
+Two passes. :class:`_Layout` walks the response once and cuts it into sections (a
+heading, optional column headers, rows, a nesting depth); :func:`_draw` then lays every
+section out at one common width and writes the lines.
+
+What goes in a section:
+
+- an object: its scalar members, one ``key | value`` row when it has a single one,
+  otherwise headers (keys sorted) over one row; then a nested section per non-empty list
+  or object member, in key order, one level deeper;
+- a list of objects: headers are every scalar key any of them has; one section with a
+  row per object, or, when the objects hold lists or objects themselves, one section per
+  object (each repeating the headers), followed by its nested sections;
+- any other list: a row per element (a list element spreads over the columns).
+
+Layout: the table is as wide as its widest need (a column needs its widest cell plus
+four, a heading its length plus two, two more per nesting level); when that exceeds the
+terminal, single-row sections turn into ``key | value`` rows first. Columns share a
+section's width in proportion to their need. Text width counts East Asian wide,
+full-width and ambiguous characters as two columns, as the aws CLI does.
 """
 
 from __future__ import annotations
 
 import shutil
 import unicodedata
-from typing import Any, TextIO
+from dataclasses import dataclass, field
+from typing import Any, Callable, TextIO
 
 __all__ = ["render_table"]
 
 
-def _width(text: Any) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in str(text))
-
-
-class _Styler:
-    def row(self, text: str) -> str:
-        return text
-
-    def indent(self, text: str) -> str:
-        return text
-
-
-class _ColorStyler(_Styler):
-    def row(self, text: str) -> str:
-        return "\x1b[1m\x1b[34m" + text + "\x1b[0m"
-
-    def indent(self, text: str) -> str:
-        return "\x1b[2m\x1b[33m" + text + "\x1b[0m"
-
-
+@dataclass
 class _Section:
-    def __init__(self, title: str = "", indent: int = 0) -> None:
-        self.title = title
-        self.indent = indent
-        self.headers: list[str] = []
-        self.rows: list[list[str]] = []
-        self.max_widths: list[int] = []
+    title: str | None
+    depth: int
+    headers: list[str] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    # An object's section draws a rule under its heading even when it has nothing else.
+    ruled: bool = False
 
-    def _update(self, row: list[str]) -> None:
-        if not self.max_widths:
-            self.max_widths = [_width(el) for el in row]
-        else:
-            for i, el in enumerate(row):
-                self.max_widths[i] = max(_width(el), self.max_widths[i])
+    def columns(self) -> int:
+        return max([len(self.headers), *(len(r) for r in self.rows)], default=0)
 
-    def add_header(self, headers: list[str]) -> None:
-        self._update(headers)
-        self.headers = headers
+    def needs(self) -> list[int]:
+        """Each column's widest text plus four."""
+        lines = [self.headers, *self.rows] if self.headers else self.rows
+        return [max(_width(line[i]) if i < len(line) else 0 for line in lines) + 4 for i in range(self.columns())]
 
-    def add_row(self, row: list[Any]) -> None:
-        cells = [str(r) for r in row]
-        self.rows.append(cells)
-        self._update(cells)
-
-    def column_widths(self, padding: int = 0, max_width: int | None = None) -> list[int]:
-        widths = [w + padding for w in self.max_widths]
-        if max_width is None or not widths:
-            return widths
-        scale = max_width / float(sum(widths))
-        scaled = [int(round(scale * w)) for w in widths]
-        off_by = sum(scaled) - max_width
-        while off_by != 0:
-            order = range(len(scaled)) if off_by > 0 else reversed(range(len(scaled)))
-            for i in order:
-                if off_by > 0:
-                    scaled[i] -= 1
-                    off_by -= 1
-                else:
-                    scaled[i] += 1
-                    off_by += 1
-                if off_by == 0:
-                    break
-        return scaled
-
-    def total_width(self, padding: int = 0, outer: int = 0) -> int:
-        total = sum(w + padding for w in self.column_widths()) + 2 + 2 * outer
-        return max(_width(self.title) + 2 + 2 * outer, total)
+    def width(self) -> int:
+        borders = 2 + 2 * self.depth
+        title = _width(self.title) + borders if self.title else 0
+        needs = self.needs()
+        return max(title, sum(needs) + borders if needs else 0)
 
 
-def _center(text: str, length: int, text_length: int, left: str = "|", right: str = "|") -> str:
-    start = (length // 2) - (text_length // 2) - 1
-    so_far = len(left) + start + text_length
-    return left + " " * start + text + " " * (length - len(right) - so_far) + right
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WFA" else 1 for c in text)
 
 
-def _align_left(text: str, length: int, text_length: int, left: str, right: str) -> str:
-    padding = 2 if length - (text_length + 2 + len(left) + len(right)) >= 0 else 0
-    so_far = len(left) + padding + text_length
-    return left + " " * padding + text + " " * (length - so_far - len(right)) + right
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
 
 
-class _Table:
-    def __init__(self, styler: _Styler, terminal_width: int) -> None:
+def _cells(values: list[Any]) -> list[str]:
+    return [str(v) for v in values]
+
+
+class _Layout:
+    """The first pass: the response cut into sections, in the order they are drawn."""
+
+    def __init__(self) -> None:
         self.sections: list[_Section] = []
-        self.styler = styler
-        self.terminal_width = terminal_width
 
-    @property
-    def current(self) -> _Section:
+    def new(self, title: str | None, depth: int, ruled: bool = False) -> _Section:
+        self.sections.append(_Section(title, depth, ruled=ruled))
         return self.sections[-1]
 
-    def new_section(self, title: str, indent: int = 0) -> None:
-        self.sections.append(_Section(title, indent))
+    def value(self, title: str | None, value: Any, depth: int) -> None:
+        if isinstance(value, dict):
+            self.object(title, value, depth)
+        elif isinstance(value, list):
+            if value and all(isinstance(item, dict) for item in value):
+                self.objects(self.new(title, depth), value, depth)
+            else:
+                self.new(title, depth)
+                self.rows(value, depth)
+        else:
+            self.new(title, depth, ruled=True)
 
-    def _max_width(self) -> int:
-        return max(s.total_width(padding=4, outer=s.indent) for s in self.sections)
+    def nested(self, value: dict[str, Any], keys: list[str], depth: int) -> None:
+        for key in keys:
+            if value.get(key):
+                self.value(key, value[key], depth + 1)
 
-    def render(self, stream: TextIO) -> None:
-        width = self._max_width()
-        if width > self.terminal_width:
-            self._go_vertical()
-            width = self._max_width()
-        stream.write("-" * width + "\n")
-        for section in self.sections:
-            self._render_section(section, width, stream)
+    def object(self, title: str | None, value: dict[str, Any], depth: int) -> None:
+        scalars = sorted(k for k, v in value.items() if _is_scalar(v))
+        section = self.new(title, depth, ruled=True)
+        if len(scalars) == 1:
+            section.rows.append(_cells([scalars[0], value[scalars[0]]]))
+        elif scalars:
+            section.headers = scalars
+            section.rows.append(_cells([value[k] for k in scalars]))
+        self.nested(value, _containers([value]), depth)
 
-    def _go_vertical(self) -> None:
-        for i, section in enumerate(self.sections):
-            if len(section.rows) == 1 and section.headers:
-                vertical = _Section(section.title, section.indent)
-                for header, element in zip(section.headers, section.rows[0]):
-                    vertical.add_row([header, element])
-                self.sections[i] = vertical
+    def objects(self, section: _Section, items: list[dict[str, Any]], depth: int, repeat_title: bool = True) -> None:
+        """A list of objects into ``section``: a row each, or, when they hold lists or
+        objects too, a section each (the first is ``section``) followed by what they hold;
+        inside a list of rows the later sections go untitled."""
+        headers = sorted({k for item in items for k, v in item.items() if _is_scalar(v)})
+        nested = _containers(items)
+        section.headers = headers
+        if not nested:
+            section.rows.extend(_cells([item.get(k, "") for k in headers]) for item in items)
+            return
+        for index, item in enumerate(items):
+            if index:
+                section = self.new(section.title if repeat_title else None, section.depth)
+                section.headers = headers
+            section.rows.append(_cells([item.get(k, "") for k in headers]))
+            self.nested(item, nested, depth)
 
-    def _render_section(self, section: _Section, width: int, stream: TextIO) -> None:
-        edge = self.styler.indent("|")
-        lines: list[str] = []
-        width -= section.indent * 2
-        if section.title:
-            lines.append(_center(section.title, width, _width(section.title)))
-            if not section.headers and not section.rows:
-                lines.append("+" + "-" * (width - 2) + "+")
-        if section.headers:
-            widths = section.column_widths(padding=4, max_width=width)
-            lines.append(self._line_break(widths))
-            lines.append(
-                "".join(
-                    _center(h, w, _width(h), "|" if i == 0 else "", "|")
-                    for i, (w, h) in enumerate(zip(widths, section.headers))
-                )
-            )
-        if section.rows:
-            widths = section.column_widths(padding=4, max_width=width)
-            if widths:
-                lines.append(self._line_break(widths))
-                for row in section.rows:
-                    lines.append(
-                        "".join(
-                            _align_left(self.styler.row(el), w, _width(el), "|" if i == 0 else "", "|")
-                            for i, (w, el) in enumerate(zip(widths, row))
-                        )
-                    )
-                lines.append(self._line_break(widths))
-        for line in lines:
-            stream.write(edge * section.indent + line + edge * section.indent + "\n")
+    def rows(self, items: list[Any], depth: int) -> None:
+        """Elements of a list that is not a list of objects, as rows of the current
+        section: a list of scalars is one row, a list of objects goes in as above."""
+        for item in items:
+            current = self.sections[-1]
+            if isinstance(item, list) and all(_is_scalar(v) for v in item):
+                current.rows.append(_cells(item))
+            elif isinstance(item, list) and all(isinstance(v, dict) for v in item):
+                self.objects(current, item, depth, repeat_title=False)
+            elif isinstance(item, list):
+                self.rows(item, depth)
+            elif isinstance(item, dict):
+                current.rows.append(_cells(list(item)))
+            else:
+                current.rows.append(_cells([item]))
+
+
+def _containers(items: list[dict[str, Any]]) -> list[str]:
+    return sorted({k for item in items for k, v in item.items() if not _is_scalar(v)})
+
+
+def _share(needs: list[int], total: int) -> list[int]:
+    """Split ``total`` in proportion to ``needs``: rounded shares, the difference taken
+    from the first columns or given to the last ones."""
+    widths = [round(n * total / sum(needs)) for n in needs]
+    i = 0
+    while sum(widths) > total:
+        widths[i % len(widths)] -= 1
+        i += 1
+    i = len(widths) - 1
+    while sum(widths) < total:
+        widths[i % len(widths)] += 1
+        i -= 1
+    return widths
+
+
+class _Pen:
+    """Writes one section's lines, ``width`` wide inside its nesting bars."""
+
+    def __init__(self, out: TextIO, section: _Section, width: int, color: bool) -> None:
+        self.out = out
+        self.section = section
+        self.width = width
+        self.value_style: Callable[[str], str] = (lambda s: f"\x1b[1m\x1b[34m{s}\x1b[0m") if color else str
+        bar = "\x1b[2m\x1b[33m|\x1b[0m" if color else "|"
+        self.bars = bar * section.depth
+        needs = section.needs()
+        # A column's share includes the bar on its right; the first one the left bar too.
+        shares = _share(needs, width) if needs else [width]
+        self.cells = [shares[0] - 2, *(s - 1 for s in shares[1:])]
+        self.shares = shares
+
+    def line(self, text: str) -> None:
+        self.out.write(f"{self.bars}{text}{self.bars}\n")
+
+    def rule(self) -> None:
+        self.line("+" + "".join("-" * c + "+" for c in self.cells))
+
+    def heading(self, text: str) -> None:
+        self.line(self._centred(text, self.width, self.width - 2) + "|")
+
+    def headers(self) -> None:
+        self.line("".join(self._centred(h, s, c) for h, s, c in zip(self.section.headers, self.shares, self.cells)) + "|")
+
+    def row(self, cells: list[str]) -> None:
+        padded = cells + [""] * (len(self.cells) - len(cells))
+        self.line("|" + "|".join(self._left(text, width) for text, width in zip(padded, self.cells)) + "|")
 
     @staticmethod
-    def _line_break(widths: list[int]) -> str:
-        parts = []
-        for i, w in enumerate(widths):
-            parts.append("+" + "-" * (w - 2) + "+" if i == 0 else "-" * (w - 1) + "+")
-        return "".join(parts)
+    def _centred(text: str, share: int, cell: int) -> str:
+        # The text starts at half the share, less half its own width, after the left bar.
+        before = max(share // 2 - _width(text) // 2 - 1, 0)
+        return "|" + " " * before + text + " " * max(cell - before - _width(text), 0)
+
+    def _left(self, text: str, cell: int) -> str:
+        lead = "  " if _width(text) + 2 <= cell else ""
+        return lead + self.value_style(text) + " " * max(cell - len(lead) - _width(text), 0)
 
 
-def _scalar(value: Any) -> bool:
-    return not isinstance(value, (list, dict))
+def _vertical(section: _Section) -> _Section:
+    if section.headers and len(section.rows) == 1:
+        pairs = [[h, v] for h, v in zip(section.headers, section.rows[0])]
+        return _Section(section.title, section.depth, [], pairs, section.ruled)
+    return section
 
 
-def _group(current: dict[str, Any]) -> tuple[list[str], list[str]]:
-    headers = sorted(k for k, v in current.items() if _scalar(v))
-    more = sorted(k for k, v in current.items() if not _scalar(v))
-    return headers, more
-
-
-def _build(table: _Table, title: str | None, current: Any, indent: int = 0) -> bool:
-    if not current:
-        return False
-    if title is not None:
-        table.new_section(title, indent)
-    if isinstance(current, list):
-        if isinstance(current[0], dict):
-            _from_list(table, current, indent, title)
-        else:
-            for item in current:
-                if _scalar(item):
-                    table.current.add_row([item])
-                elif all(_scalar(el) for el in item):
-                    table.current.add_row(list(item))
-                else:
-                    _build(table, None, item)
-    if isinstance(current, dict):
-        headers, more = _group(current)
-        if len(headers) == 1:
-            table.current.add_row([headers[0], current[headers[0]]])
-        elif headers:
-            table.current.add_header(headers)
-            table.current.add_row([current[k] for k in headers])
-        for key in more:
-            _build(table, key, current[key], indent + 1)
-    return True
-
-
-def _from_list(table: _Table, items: list[Any], indent: int, title: str | None) -> None:
-    headers: set[str] = set()
-    more: set[str] = set()
-    for item in items:
-        h, m = _group(item)
-        headers.update(h)
-        more.update(m)
-    header_list, more_list = sorted(headers), sorted(more)
-    table.current.add_header(header_list)
-    for n, element in enumerate(items):
-        if n and more_list:
-            table.new_section(title or "", indent)
-            table.current.add_header(header_list)
-        table.current.add_row([element.get(h, "") for h in header_list])
-        for key in more_list:
-            if key in element:
-                _build(table, key, element[key], indent + 1)
+def _draw(sections: list[_Section], out: TextIO, color: bool, terminal: int) -> None:
+    width = max(s.width() for s in sections)
+    if width > terminal:
+        sections = [_vertical(s) for s in sections]
+        width = max(s.width() for s in sections)
+    for index, section in enumerate(sections):
+        pen = _Pen(out, section, width - 2 * section.depth, color)
+        if index == 0:
+            out.write("-" * width + "\n")
+        if section.title:
+            pen.heading(section.title)
+        has_cells = bool(section.headers) or any(section.rows)
+        if has_cells or section.ruled:
+            pen.rule()
+        if section.headers:
+            pen.headers()
+            pen.rule()
+        if any(section.rows):
+            for cells in section.rows:
+                pen.row(cells)
+            pen.rule()
 
 
 def render_table(title: str, response: Any, stream: TextIO, color: bool) -> None:
-    width = shutil.get_terminal_size((80, 24)).columns if stream.isatty() else 80
-    table = _Table(_ColorStyler() if color else _Styler(), width)
-    if _build(table, title, response):
-        table.render(stream)
+    if not response:
+        return
+    terminal = shutil.get_terminal_size((80, 24)).columns if stream.isatty() else 80
+    layout = _Layout()
+    layout.value(title, response, 0)
+    _draw(layout.sections, stream, color, terminal)

@@ -1,78 +1,56 @@
-"""``--output text``: tab-separated lines, the aws CLI's exact layout.
+"""``--output text``: tab-separated rows, laid out as the aws CLI lays them out.
 
-Scalars of a dict go on one line in key order; nested lists and dicts follow on their
-own lines prefixed by their key in upper case.
+One recursive pass turns the response into rows:
+
+- an object gives one row of its scalar members (keys sorted), then each of its list and
+  object members in key order, labelled with the member's name in upper case;
+- the objects of one list share their columns (every scalar key any of them has, sorted),
+  so a missing member is an empty cell, and each row starts with the list's label;
+- a list of scalars is one row when unlabelled, one row per value under a label;
+- in a list, scalars come first, then its lists and objects in order; empty lists and
+  objects without scalars print no row of their own.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, TextIO
 
-__all__ = ["format_text"]
+__all__ = ["format_text", "text_rows"]
+
+
+def _is_scalar(value: Any) -> bool:
+    return not isinstance(value, (dict, list))
+
+
+def text_rows(value: Any, label: str | None = None, columns: list[str] | None = None) -> Iterator[list[str]]:
+    """The rows of ``value``; ``label`` heads each row, ``columns`` are shared by siblings."""
+    prefix = [label.upper()] if label is not None else []
+    if isinstance(value, dict):
+        if columns is None:
+            columns = sorted(k for k, v in value.items() if _is_scalar(v))
+        if columns:
+            yield prefix + [str(value.get(k, "")) for k in columns]
+        shown = set(columns)
+        for key in sorted(k for k in value if k not in shown):
+            yield from text_rows(value[key], key)
+    elif isinstance(value, list):
+        scalars = [str(v) for v in value if _is_scalar(v)]
+        if scalars:
+            if label is None:
+                yield scalars
+            else:
+                yield from ([*prefix, s] for s in scalars)
+        shared = sorted({k for v in value if isinstance(v, dict) for k, x in v.items() if _is_scalar(x)})
+        for item in value:
+            if isinstance(item, dict):
+                yield from text_rows(item, label, shared)
+            elif isinstance(item, list):
+                yield from text_rows(item, label)
+    else:
+        yield [str(value)]
 
 
 def format_text(data: Any, stream: TextIO) -> None:
-    _format(data, stream)
-
-
-def _format(item: Any, stream: TextIO, identifier: str | None = None, scalar_keys: list[str] | None = None) -> None:
-    if isinstance(item, dict):
-        _format_dict(scalar_keys, item, identifier, stream)
-    elif isinstance(item, list):
-        _format_list(item, identifier, stream)
-    else:
-        stream.write(f"{item}\n")
-
-
-def _format_list(item: list[Any], identifier: str | None, stream: TextIO) -> None:
-    if not item:
-        return
-    if any(isinstance(el, dict) for el in item):
-        keys = _all_scalar_keys(item)
-        for element in item:
-            _format(element, stream, identifier, keys)
-    elif any(isinstance(el, list) for el in item):
-        scalars = [el for el in item if not isinstance(el, (list, dict))]
-        others = [el for el in item if isinstance(el, (list, dict))]
-        if scalars:
-            _format_scalar_list(scalars, identifier, stream)
-        for other in others:
-            _format(other, stream, identifier)
-    else:
-        _format_scalar_list(item, identifier, stream)
-
-
-def _format_scalar_list(elements: list[Any], identifier: str | None, stream: TextIO) -> None:
-    if identifier is not None:
-        for el in elements:
-            stream.write(f"{identifier.upper()}\t{el}\n")
-    else:
-        stream.write("\t".join(str(el) for el in elements) + "\n")
-
-
-def _format_dict(scalar_keys: list[str] | None, item: dict[str, Any], identifier: str | None, stream: TextIO) -> None:
-    scalars: list[str] = []
-    nested: list[tuple[str, Any]] = []
-    if scalar_keys is None:
-        for key, value in sorted(item.items()):
-            if isinstance(value, (dict, list)):
-                nested.append((key, value))
-            else:
-                scalars.append(str(value))
-    else:
-        scalars = [str(item.get(key, "")) for key in scalar_keys]
-        nested = [(key, item[key]) for key in sorted(set(item) - set(scalar_keys))]
-    if scalars:
-        if identifier is not None:
-            scalars.insert(0, identifier.upper())
-        stream.write("\t".join(scalars) + "\n")
-    for key, value in nested:
-        _format(value, stream, key)
-
-
-def _all_scalar_keys(items: list[Any]) -> list[str]:
-    seen: set[str] = set()
-    for element in items:
-        if isinstance(element, dict):
-            seen.update(k for k, v in element.items() if not isinstance(v, (dict, list)))
-    return sorted(seen)
+    for row in text_rows(data):
+        stream.write("\t".join(row) + "\n")
