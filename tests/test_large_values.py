@@ -73,8 +73,7 @@ def test_longest_association_keys(mgh: Any, case: tuple[Any, ...]) -> None:
     # Again, with a description: the same association, updated.
     getattr(mgh, associate)(**where, **{member: {field: keys[0], "Description": "again"}})
 
-    # One page: a NextToken that carries such a key is longer than the model lets a
-    # client send back (paging over them is tested on the store, below).
+    # One page (paging over such keys with tokens: test_long_tokens).
     def listed() -> list[dict[str, Any]]:
         return getattr(mgh, list_op)(**where, MaxResults=10)[list_key]
 

@@ -19,7 +19,7 @@ from . import pagination
 from .base import MigrationHubBase
 
 APPLICATION_PAGE = 100
-STATES = pagination.Listing("ListApplicationStates", (str,))
+STATES = pagination.Listing("ListApplicationStates", (str,), long=True)  # ids of up to 1,600 characters
 
 
 class ApplicationOperations(MigrationHubBase):
@@ -69,6 +69,7 @@ class ApplicationOperations(MigrationHubBase):
                     ctx.account_id, application_ids=application_ids, after=after[0] if after else None, limit=n
                 ),
                 next_token, max_results or APPLICATION_PAGE, lambda r: (r.application_id,),
+                find=lambda head, digest: tx.application_id(ctx.account_id, head[0], digest),
             )
             states = [
                 {

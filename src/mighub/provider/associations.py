@@ -119,6 +119,7 @@ class AssociationOperations(MigrationHubBase):
             rows, token = pages.page(
                 lambda after, n: tx.list_associations(kind, task.id, after=after[0] if after else None, limit=n),
                 next_token, max_results or ASSOCIATION_PAGE, lambda r: (key_of(r),),
+                find=lambda head, digest: tx.association_key(kind, task.id, head[0], digest),
             )
             return pagination.listing(list_key, [describe(r) for r in rows], token)
 
@@ -287,10 +288,11 @@ _KEYS: dict[str, Callable[[Any], str]] = {
 }
 
 
+# Names of up to 1,600 characters: long keys.
 _LISTINGS = {
-    "created_artifact": pagination.Listing("ListCreatedArtifacts", (str,)),
-    "discovered_resource": pagination.Listing("ListDiscoveredResources", (str,)),
-    "source_resource": pagination.Listing("ListSourceResources", (str,)),
+    "created_artifact": pagination.Listing("ListCreatedArtifacts", (str,), long=True),
+    "discovered_resource": pagination.Listing("ListDiscoveredResources", (str,), long=True),
+    "source_resource": pagination.Listing("ListSourceResources", (str,), long=True),
 }
 
 

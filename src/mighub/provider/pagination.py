@@ -12,6 +12,15 @@ the same account's same listing with the same arguments. A token that does not
 open is refused with ``InvalidInputException``; one that opens still holds a key
 of the listing's declared types, or it is refused the same way.
 
+The key is sealed as MessagePack, strings as their UTF-8: the longest stream
+and task names (1,224 bytes) always fit the 1,520 bytes a token of the model's
+2,048 characters holds, whatever JSON would have escaped. A listing's last key
+part may be longer (1,600 characters, up to 6,400 bytes): then the token carries
+its first characters and its SHA-256 (a ``Cut``), and the next page resumes
+after the row of that digest, looked up in its own transaction. If that row is
+gone meanwhile, the page resumes after the first characters: rows that begin
+with them and came before the gone one are listed again, none is skipped.
+
 A listing that filters rows the database cannot (by policy) looks at a bounded
 number of rows per request: a page may come back short, or empty with a
 ``NextToken``, as AWS pages may.
@@ -21,10 +30,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+import msgpack
 import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
@@ -44,6 +55,7 @@ _SIV = 16  # the synthetic IV that opens every sealed token
 # base64 can hold, so padding alone never makes a token too long.
 _PAD = 256
 _ROOM = 2048 // 4 * 3 - _SIV
+_DIGEST = 32  # SHA-256
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,22 @@ class Listing:
 
     name: str
     key: tuple[type, ...]
+    # The last part (a str) may be too long for a token: it is then carried cut,
+    # and ``Pages.page`` needs ``find`` to look the whole of it up again.
+    long: bool = False
+
+    def __post_init__(self) -> None:
+        if self.long and self.key[-1] is not str:
+            raise TypeError("only a str can be carried cut")
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Where a page ended on a key too long for a token: the key with its last
+    part cut to its first characters, and the SHA-256 of that part's UTF-8."""
+
+    head: Key
+    digest: bytes
 
 
 class Tokens:
@@ -75,13 +103,26 @@ class Pages:
         self._field = field
 
     def seal(self, key: Sequence[Any]) -> str:
-        plain = orjson.dumps(list(key))
-        padded = max(len(plain), min(len(plain) + -len(plain) % _PAD, _ROOM))
-        plain = plain.ljust(padded)  # JSON ignores trailing blanks
+        plain = _pack(list(key))
+        if len(plain) > _ROOM:
+            plain = self._cut(list(key))
+        plain = plain.ljust(min(len(plain) + -len(plain) % _PAD, _ROOM), b"\0")
         return base64.b64encode(self._aead.encrypt(plain, [self._scope])).decode()
 
-    def open(self, token: str | None) -> Key | None:
-        """The key a token resumes after, or None for the first page."""
+    def _cut(self, parts: list[Any]) -> bytes:
+        if not self._listing.long:  # the listing's keys are bounded: a mistake, not bad input
+            raise RuntimeError(f"{self._listing.name}: a key too long for a token")
+        whole = parts[-1].encode()
+        digest = hashlib.sha256(whole).digest()
+        # As many bytes as fit beside the digest (2 more for a longer string
+        # header), cut back to the last whole character.
+        spare = _ROOM - len(_pack([*parts[:-1], ["", digest]])) - 2
+        head = whole[:spare].decode("utf-8", "ignore")
+        return _pack([*parts[:-1], [head, digest]])
+
+    def open(self, token: str | None) -> Key | Cut | None:
+        """The key a token resumes after (cut, if it was too long), or None for
+        the first page."""
         if not token:
             return None
         try:
@@ -89,12 +130,27 @@ class Pages:
             if len(sealed) <= _SIV:
                 raise ValueError
             plain = self._aead.decrypt(sealed, [self._scope])
-            return _typed(orjson.loads(plain), self._listing.key)
-        except (ValueError, binascii.Error, InvalidTag):  # orjson.JSONDecodeError is a ValueError
+            return _typed(_unpack(plain), self._listing)
+        except (ValueError, binascii.Error, InvalidTag, msgpack.UnpackException):
+            # orjson.JSONDecodeError and most of msgpack's errors are ValueErrors
             raise InvalidInputException(
                 f"Value at '{self._field}' failed to satisfy constraint: Member must be a token "
                 "returned by a previous call of this operation with the same arguments"
             ) from None
+
+    def _resume(self, after: Key | Cut | None, find: Callable[[Key, bytes], str | None] | None) -> Key | None:
+        """The whole key a page resumes after: ``find(head, digest)`` returns the
+        last part of the listing's key that has that digest (and begins as the
+        head's does), or None if no row has it any more."""
+        if not isinstance(after, Cut):
+            return after
+        assert find is not None  # page() asks every long listing for it; only those open into a Cut
+        found = find(after.head, after.digest)
+        if found is not None and hashlib.sha256(found.encode()).digest() == after.digest:
+            return (*after.head[:-1], found)
+        # That row is gone: resume after its first characters. What sorts between
+        # them and it begins with them too, and is listed again; nothing is skipped.
+        return after.head
 
     def page(
         self,
@@ -103,15 +159,19 @@ class Pages:
         limit: int,
         key: Callable[[Row], Sequence[Any]],
         visible: Callable[[Row], bool] | None = None,
+        find: Callable[[Key, bytes], str | None] | None = None,
     ) -> tuple[list[Row], str | None]:
         """Up to ``limit`` rows after ``token`` and the token after them.
 
         ``fetch(after, n)`` returns up to ``n`` rows in key order after the key
         ``after``. Rows ``visible`` rejects are skipped *before* the page is cut,
         looking at ``SCAN_BUDGET`` rows at most: a page may then come back short
-        (or empty) with a token after the last row looked at.
+        (or empty) with a token after the last row looked at. ``find`` is what
+        ``_resume`` needs, for a listing of long keys.
         """
-        after = self.open(token)
+        if self._listing.long and find is None:
+            raise TypeError(f"{self._listing.name} lists long keys: page() needs find")
+        after = self._resume(self.open(token), find)
         budget = max(SCAN_BUDGET, 2 * limit)
         rows: list[Row] = []
         scanned = 0
@@ -136,9 +196,34 @@ class Pages:
             want = budget - scanned + 1
 
 
-def _typed(parts: Any, types: tuple[type, ...]) -> Key:
+def _pack(parts: list[Any]) -> bytes:
+    return msgpack.packb(parts, use_bin_type=True)
+
+
+def _unpack(plain: bytes) -> Any:
+    if plain[:1] == b"[":  # sealed as JSON by earlier versions (MessagePack never starts so)
+        return orjson.loads(plain)
+    unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, max_buffer_size=len(plain))
+    unpacker.feed(plain)
+    parts = unpacker.unpack()
+    if any(plain[unpacker.tell() :]):  # only the padding may follow
+        raise ValueError
+    return parts
+
+
+def _typed(parts: Any, listing: Listing) -> Key | Cut:
+    types = listing.key
     if not isinstance(parts, list) or len(parts) != len(types):
         raise ValueError
+    if listing.long and isinstance(parts[-1], list):
+        cut = parts[-1]
+        if len(cut) != 2 or type(cut[1]) is not bytes or len(cut[1]) != _DIGEST:
+            raise ValueError
+        return Cut(_typed_parts([*parts[:-1], cut[0]], types), cut[1])
+    return _typed_parts(parts, types)
+
+
+def _typed_parts(parts: list[Any], types: tuple[type, ...]) -> Key:
     for part, kind in zip(parts, types, strict=True):
         if type(part) is not kind:  # exactly: True is no int here
             raise ValueError

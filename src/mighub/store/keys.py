@@ -7,14 +7,18 @@ key is unique, and found, by its SHA-256 digest (``mighub_key_digest``), and
 listed in order through an index on its first ``PREFIX`` characters, then the
 whole key: in bytewise order the prefix orders as the key does, so the order is
 the key's own. SQLite has no such limit and indexes the key itself.
+
+A page that ends on such a key resumes from a token that carries only its first
+characters and its digest: ``find`` looks the whole key up again.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Column, and_, func, literal_column
+from sqlalchemy import Column, Connection, and_, func, literal_column, select
 
 # Characters of a key in its ordering index: 4 bytes each at most, well inside
 # an index entry beside the parent's id.
@@ -61,3 +65,24 @@ class LongKey:
             return self.key > value
         # Implied by the second condition; there so that the index range starts there.
         return and_(prefix(self.key) >= prefix(value), self.key > value)
+
+    def find(self, conn: Connection, parents: Sequence[Any], head: str, digest: bytes) -> str | None:
+        """The key of these parents that begins with ``head`` and has this
+        SHA-256 digest, if a row still has it."""
+        where = [column == value for column, value in zip(self.parents, parents, strict=True)]
+        if conn.dialect.name == "postgresql":
+            # One probe of the unique index on (parents, digest).
+            return conn.execute(select(self.key).where(*where, func.mighub_key_digest(self.key) == digest)).scalar()
+        # SQLite indexes the key itself: the keys that begin with ``head`` follow it
+        # in order; those are the only ones to hash, and they are few unless very
+        # many keys share those (hundreds of) first characters.
+        result = conn.execute(select(self.key).where(*where, self.key > head).order_by(self.key))
+        try:
+            for (key,) in result:
+                if not key.startswith(head):
+                    return None
+                if hashlib.sha256(key.encode()).digest() == digest:
+                    return str(key)
+            return None
+        finally:
+            result.close()

@@ -385,6 +385,11 @@ class Transaction:
             query = query.where(key.after(self.dialect, after))
         return self.conn.execute(query.order_by(*key.order_by(self.dialect)).limit(limit)).all()
 
+    def association_key(self, kind: str, task_id: int, head: str, digest: bytes) -> str | None:
+        """The key associated with the task that begins with ``head`` and has this
+        SHA-256 digest, if it still is (for a page that ended on it)."""
+        return ASSOCIATIONS[kind][1].find(self.conn, [task_id], head, digest)
+
     # -- application states -------------------------------------------------------
 
     def application_state(self, account_id: str, application_id: str) -> Row[Any] | None:
@@ -421,3 +426,8 @@ class Transaction:
         if after is not None:
             query = query.where(APPLICATION.after(self.dialect, after))
         return self.conn.execute(query.order_by(*APPLICATION.order_by(self.dialect)).limit(limit)).all()
+
+    def application_id(self, account_id: str, head: str, digest: bytes) -> str | None:
+        """The account's ApplicationId that begins with ``head`` and has this
+        SHA-256 digest (for a page that ended on it)."""
+        return APPLICATION.find(self.conn, [account_id], head, digest)
