@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import re
 import signal
@@ -11,6 +10,7 @@ import socket
 import sys
 from pathlib import Path
 
+from ..loopback import is_loopback
 from ..models import service_model
 from ..server.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT
 from .database import PRECEDENCE, Database, DatabaseChoiceError, choose_database, default_data_dir
@@ -127,17 +127,8 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def run(args: argparse.Namespace) -> int:
-    if not _is_loopback(args.host) and args.auth_file is None and not args.insecure:
+    if not is_loopback(args.host) and args.auth_file is None and not args.insecure:
         print(
             f"mighub: refusing to listen on {args.host}: it is not a loopback address and no "
             "--auth-file is given, so anyone who can reach it could read and change every "
