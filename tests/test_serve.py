@@ -89,3 +89,24 @@ def test_an_unreachable_database_is_said_plainly_without_its_password(tmp_path: 
     assert "cannot open the database" in result.stderr
     assert "Traceback" not in result.stderr
     assert "s3cret-pw" not in result.stdout + result.stderr
+
+
+def test_serve_and_export_choose_the_same_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--data-dir beats both variables, for serve as for export (they once disagreed)."""
+    monkeypatch.setenv("MIGHUB_DATABASE_URL", f"sqlite:///{tmp_path / 'from-url-variable' / 'hub.sqlite3'}")
+    monkeypatch.setenv("MIGHUB_DATA_DIR", str(tmp_path / "from-dir-variable"))
+    data_dir = (tmp_path / "from-option").resolve()
+    srv = MighubServer(data_dir, tmp_path / "serve.log")  # serve --data-dir DATA_DIR
+    srv.start()
+    try:
+        srv.client("mgh").create_progress_update_stream(ProgressUpdateStreamName="where-it-lives")
+    finally:
+        srv.stop()
+    assert f"data:        {data_dir / 'mighub.sqlite3'} (SQLite)" in srv.log_tail(200)
+    exported = subprocess.run(
+        [sys.executable, "-m", "mighub", "export", "--data-dir", str(data_dir)],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert '"where-it-lives"' in exported.stdout
+    assert not (tmp_path / "from-url-variable").exists() and not (tmp_path / "from-dir-variable").exists()

@@ -30,6 +30,12 @@ def service_model(service: str) -> ServiceModel:
 
 
 @cache
+def task_statuses() -> tuple[str, ...]:
+    """A migration task's statuses (``NOT_STARTED``, ``IN_PROGRESS``, ...), as the mgh model lists them."""
+    return tuple(service_model("mgh").shape_for("Status").enum)
+
+
+@cache
 def operations_by_target() -> dict[str, Operation]:
     """Map every ``X-Amz-Target`` value the hub answers to its operation."""
     table: dict[str, Operation] = {}

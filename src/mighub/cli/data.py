@@ -17,7 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
-from .serve import DATABASE_FILE, default_data_dir
+from ..store.dialect import display_url
+from .database import PRECEDENCE, DatabaseChoiceError, check_url, choose_database, default_data_dir
 
 # How many records between progress-bar redraws: rich takes a lock per update.
 _TICK = 1000
@@ -31,6 +32,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         description="Write every account, home-region control, stream, task (with its history, "
         "resource attributes and associations) and application state as JSON lines, named by "
         "natural keys, so that `mighub import` can load them into any database.",
+        epilog=PRECEDENCE,
     )
     _database_options(export)
     export.add_argument("--output", "-o", default="-", metavar="FILE|-", help="where to write (default: standard output)")
@@ -41,6 +43,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         help="load a `mighub export` file into a database",
         description="Load a `mighub export` file into a database, in one transaction: all of it "
         "or, on any error, none of it. The target must hold no streams unless --merge is given.",
+        epilog=PRECEDENCE,
     )
     _database_options(load)
     load.add_argument("--input", "-i", default="-", metavar="FILE|-", help="what to read (default: standard input)")
@@ -58,8 +61,8 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         dest="source",
         default=None,
         metavar="URL",
-        help="the database to copy (default: the one `mighub serve` uses: $MIGHUB_DATABASE_URL, "
-        f"else sqlite:///DATA_DIR/{DATABASE_FILE})",
+        help="the database to copy (default: the one `mighub serve` uses without --database or "
+        "--data-dir: $MIGHUB_DATABASE_URL, then $MIGHUB_DATA_DIR, then the per-user data directory)",
     )
     copy.add_argument("--to", dest="target", required=True, metavar="URL", help="the database to copy into")
     _merge_option(copy)
@@ -80,19 +83,19 @@ def _db_commands(subparsers: argparse._SubParsersAction) -> argparse._SubParsers
 
 
 def _database_options(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument(
+    # The same options, defaults and precedence as `mighub serve`'s.
+    parser.add_argument(
         "--database",
         default=None,
         metavar="URL",
-        help="SQLAlchemy database URL (default: as `mighub serve`: $MIGHUB_DATABASE_URL, else "
-        f"sqlite:///DATA_DIR/{DATABASE_FILE})",
+        help="SQLAlchemy database URL; beats --data-dir and the environment",
     )
-    where.add_argument(
+    parser.add_argument(
         "--data-dir",
         type=Path,
         default=None,
-        help=f"directory holding the SQLite database (default: $MIGHUB_DATA_DIR, else {default_data_dir()})",
+        help="directory holding the SQLite database; beats $MIGHUB_DATABASE_URL and "
+        f"$MIGHUB_DATA_DIR (default: $MIGHUB_DATA_DIR, else {default_data_dir()})",
     )
 
 
@@ -103,16 +106,6 @@ def _merge_option(parser: argparse.ArgumentParser) -> None:
         help="load into a database that already holds streams: what it holds is kept as it is "
         "(a task it has keeps its state, history and associations), what it lacks is added",
     )
-
-
-def database_url(database: str | None, data_dir: Path | None = None) -> str:
-    """The database a command means: the same one `mighub serve` would use."""
-    if database:
-        return database
-    env = os.environ.get("MIGHUB_DATABASE_URL")
-    if env and data_dir is None:
-        return env
-    return f"sqlite:///{(data_dir or default_data_dir()).expanduser().resolve() / DATABASE_FILE}"
 
 
 # -- progress -------------------------------------------------------------------
@@ -195,7 +188,10 @@ def _output(path: str) -> Iterator[IO[bytes]]:
 def run_export(args: argparse.Namespace) -> int:
     from ..store import portable
 
-    url = database_url(args.database, args.data_dir)
+    try:
+        url = choose_database(args.database, args.data_dir).url
+    except DatabaseChoiceError as exc:
+        return _fail(str(exc))
     counts: Counter[str] = Counter()
     try:
         with portable.reading(url) as conn, _Bar("exporting") as bar:
@@ -216,7 +212,7 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(f"cannot write {args.output}: {exc.strerror or exc}")
     where = "standard output" if args.output == "-" else args.output
-    print(f"mighub: exported {portable.describe_counts(counts)} from {portable.display_url(url)} to {where}", file=sys.stderr)
+    print(f"mighub: exported {portable.describe_counts(counts)} from {display_url(url)} to {where}", file=sys.stderr)
     return 0
 
 
@@ -238,7 +234,7 @@ def _count_lines(path: str) -> int | None:
 def _summary(verb: str, result: Any, url: str) -> str:
     from ..store import portable
 
-    line = f"mighub: {verb} {portable.describe_counts(result.added)} into {portable.display_url(url)}"
+    line = f"mighub: {verb} {portable.describe_counts(result.added)} into {display_url(url)}"
     if sum(result.kept.values()):
         line += f"; kept what it already held instead of {portable.describe_counts(result.kept)} from the source"
     return line
@@ -247,7 +243,10 @@ def _summary(verb: str, result: Any, url: str) -> str:
 def run_import(args: argparse.Namespace) -> int:
     from ..store import portable
 
-    url = database_url(args.database, args.data_dir)
+    try:
+        url = choose_database(args.database, args.data_dir).url
+    except DatabaseChoiceError as exc:
+        return _fail(str(exc))
     try:
         source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
     except OSError as exc:
@@ -272,7 +271,11 @@ def run_import(args: argparse.Namespace) -> int:
 def run_copy(args: argparse.Namespace) -> int:
     from ..store import portable
 
-    source = database_url(args.source)
+    try:
+        source = choose_database(args.source, option="--from").url
+        check_url(args.target, "--to")
+    except DatabaseChoiceError as exc:
+        return _fail(str(exc))
     try:
         with _Bar("copying") as bar:
             result = portable.copy(
@@ -284,5 +287,5 @@ def run_copy(args: argparse.Namespace) -> int:
             )
     except portable.PortableError as exc:
         return _fail(f"{exc}; nothing was copied")
-    print(_summary(f"copied from {portable.display_url(source)}:", result, args.target), file=sys.stderr)
+    print(_summary(f"copied from {display_url(source)}:", result, args.target), file=sys.stderr)
     return 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy import create_engine
-
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser("db", help="manage the database schema")
@@ -17,18 +15,29 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def run_upgrade(args: argparse.Namespace) -> int:
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import DBAPIError
+
+    from ..store.dialect import driver_message, normalize_url
     from ..store.migrate import SchemaError, ensure_schema, head_revision
+    from .database import DatabaseChoiceError, choose_database
 
-    from ..store.dialect import normalize_url
-
-    engine = create_engine(normalize_url(args.database))
+    try:
+        database = choose_database(args.database)
+    except DatabaseChoiceError as exc:
+        print(f"mighub: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(normalize_url(database.url))
     try:
         with engine.begin() as conn:
             ensure_schema(conn, upgrade=True)
     except SchemaError as exc:
-        print(f"mighub: {exc}", file=sys.stderr)
+        print(f"mighub: cannot upgrade {database.shown}: {exc}", file=sys.stderr)
         return 2
+    except DBAPIError as exc:
+        print(f"mighub: cannot open the database {database.shown}: {driver_message(exc)}", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
-    print(f"mighub: {args.database} is at schema {head_revision()}")
+    print(f"mighub: {database.shown} is at schema {head_revision()}")
     return 0

@@ -3,28 +3,21 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
-import os
 import re
 import signal
 import socket
 import sys
 from pathlib import Path
 
-import platformdirs
-
+from ..loopback import is_loopback
 from ..models import service_model
 from ..server.limits import DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT
+from .database import PRECEDENCE, Database, DatabaseChoiceError, choose_database, default_data_dir
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7676
 DEFAULT_HOME_REGION = "us-east-1"
-DATABASE_FILE = "mighub.sqlite3"
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get("MIGHUB_DATA_DIR") or platformdirs.user_data_dir("mighub"))
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -34,6 +27,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         description="Run the hub: the AWS Migration Hub API (mgh and migrationhub-config) on one "
         "HTTP endpoint, storing everything in SQLite under the data directory unless --database "
         "names another database.",
+        epilog=PRECEDENCE,
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free one)")
@@ -41,15 +35,16 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "--data-dir",
         type=Path,
         default=None,
-        help="directory holding the SQLite database (default: $MIGHUB_DATA_DIR, else the per-user "
-        f"data directory, here {default_data_dir()})",
+        help="directory holding the SQLite database; beats $MIGHUB_DATABASE_URL and "
+        "$MIGHUB_DATA_DIR (default: $MIGHUB_DATA_DIR, else the per-user data directory, here "
+        f"{default_data_dir()})",
     )
     parser.add_argument(
         "--database",
-        default=os.environ.get("MIGHUB_DATABASE_URL"),
+        default=None,
         metavar="URL",
-        help="SQLAlchemy database URL (default: $MIGHUB_DATABASE_URL, else "
-        f"sqlite:///DATA_DIR/{DATABASE_FILE})",
+        help="SQLAlchemy database URL; beats --data-dir and the environment (default: "
+        "$MIGHUB_DATABASE_URL, else SQLite in the data directory)",
     )
     parser.add_argument(
         "--home-region",
@@ -132,17 +127,8 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def run(args: argparse.Namespace) -> int:
-    if not _is_loopback(args.host) and args.auth_file is None and not args.insecure:
+    if not is_loopback(args.host) and args.auth_file is None and not args.insecure:
         print(
             f"mighub: refusing to listen on {args.host}: it is not a loopback address and no "
             "--auth-file is given, so anyone who can reach it could read and change every "
@@ -170,8 +156,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"mighub: --home-region {home_region!r} is not a region name like us-east-1", file=sys.stderr)
             return 2
 
-    data_dir = (args.data_dir or default_data_dir()).expanduser().resolve()
-    url = args.database or f"sqlite:///{data_dir / DATABASE_FILE}"
+    try:
+        database = choose_database(args.database, args.data_dir)
+    except DatabaseChoiceError as exc:
+        print(f"mighub: {exc}", file=sys.stderr)
+        return 2
+    url = database.url
 
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -180,6 +170,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..server.app import App
     from ..server.hub import Hub, HubSettings
+    from ..store.dialect import driver_message
     from ..store.engine import Store
     from ..store.migrate import SchemaError
 
@@ -188,11 +179,10 @@ def run(args: argparse.Namespace) -> int:
         # on purpose, with `mighub db upgrade`, while no old replica uses it.
         store = Store(url, upgrade=url.startswith("sqlite"))
     except SchemaError as exc:
-        print(f"mighub: cannot use {_shown(url)}: {exc}", file=sys.stderr)
+        print(f"mighub: cannot use {database.shown}: {exc}", file=sys.stderr)
         return 2
     except DBAPIError as exc:
-        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        print(f"mighub: cannot open the database {_shown(url)}: {reason}", file=sys.stderr)
+        print(f"mighub: cannot open the database {database.shown}: {driver_message(exc)}", file=sys.stderr)
         return 1
     try:
         sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
@@ -232,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
     )
     server = uvicorn.Server(config)
 
-    print(_banner(endpoint, url if args.database else None, data_dir, home_region, auth_config, args.auth_file), flush=True)
+    print(_banner(endpoint, database, home_region, auth_config, args.auth_file), flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
     # to the handler that was there before: make that one end the run quietly,
     # so the store is closed and the exit is clean either way.
@@ -252,23 +242,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _shown(url: str) -> str:
-    """A database URL fit to print: never its password."""
-    from ..store.dialect import normalize_url
-
-    return normalize_url(url).render_as_string(hide_password=True)
-
-
 def _banner(
     endpoint: str,
-    database: str | None,
-    data_dir: Path,
+    database: Database,
     home_region: str | None,
     auth_config: object | None,
     auth_file: Path | None,
 ) -> str:
     """What `serve` says on start: where it listens, where the data is, how to reach it."""
-    where = _shown(database) if database else f"{data_dir / DATABASE_FILE} (SQLite)"
     region = home_region or "none (set one with CreateHomeRegionControl)"
     if auth_config is None:
         access = "development mode: any credentials, one account (000000000000), everything allowed"
@@ -279,7 +260,7 @@ def _banner(
         credentials = "  export AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=...   # a key from the auth file\n"
     return (
         f"mighub {_version()} serving the AWS Migration Hub API at {endpoint}\n"
-        f"  data:        {where}\n"
+        f"  data:        {database.shown}\n"
         f"  home region: {region}\n"
         f"  access:      {access}\n"
         f"\n"

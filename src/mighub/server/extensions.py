@@ -27,7 +27,7 @@ from ..auth.gate import Gate
 from ..clock import from_us, now_us
 from ..context import RequestContext
 from ..errors import AccessDeniedException, InvalidInputException, ServiceError
-from ..models import operations_by_target, service_model
+from ..models import operations_by_target, service_model, task_statuses
 from ..protocol.headers import single_valued
 from ..provider import pagination
 from ..provider.tasks import describable
@@ -185,7 +185,7 @@ def _max_results(value: str | None) -> int:
 
 async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> dict[str, Any]:
     stream = _stream(query.get("stream"))
-    status = _choice("status", query.get("status"), tuple(service_model("mgh").shape_for("Status").enum))
+    status = _choice("status", query.get("status"), task_statuses())
     stale = _choice("stale", query.get("stale"), ("true", "false"))
     limit = _max_results(query.get("max_results"))
     pages: pagination.Pages = hub.mgh.tokens.pages(TASKS, ctx.account_id, stream, status, stale, field="next_token")

@@ -21,8 +21,7 @@ import ipaddress
 from collections.abc import Iterable
 
 from ..errors import HostNotAllowed
-
-LOOPBACK_NAMES = frozenset({"localhost"})
+from ..loopback import is_loopback
 
 
 def _ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -46,19 +45,19 @@ class HostPolicy:
         names = {host_name(name) for name in allowed}
         self.any_host = "*" in names
         self.suffixes = tuple(name[1:] for name in names if name.startswith("*."))
-        self.names = frozenset(name for name in names if not name.startswith("*")) | LOOPBACK_NAMES
+        self.names = frozenset(name for name in names if not name.startswith("*"))
         served_ip = _ip(host_name(served)) if served else None
         self.any_ip = served_ip is not None and served_ip.is_unspecified
         if served and not self.any_ip:
             self.names |= {host_name(served)}
 
     def allows(self, name: str) -> bool:
-        if self.any_host or name in self.names or name.endswith(self.suffixes):
+        if self.any_host or is_loopback(name) or name in self.names or name.endswith(self.suffixes):
             return True
         ip = _ip(name)
         if ip is None:
             return False
-        return self.any_ip or ip.is_loopback or str(ip) in self.names
+        return self.any_ip or str(ip) in self.names
 
     def check(self, headers: Iterable[tuple[bytes, bytes]]) -> HostNotAllowed | None:
         """The error to answer a request with these headers, or None when its host is allowed."""

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+# libpq reads these from a URL's query too: they are as secret as its password.
+_SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+# What may be a password in a URL SQLAlchemy cannot parse: after the user name up
+# to the last "@", and the secret query parameters.
+_SCHEME = re.compile(r"^[A-Za-z0-9+._-]+://")
+_USERINFO = re.compile(r"^([^:/?#]*://[^:@/?#]*):.*@")
+_SECRET_QUERY = re.compile(r"(?i)([?&](?:ssl)?password=)[^&]*")
 
 
 def normalize_url(url: str | URL) -> URL:
@@ -15,6 +25,29 @@ def normalize_url(url: str | URL) -> URL:
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
+
+
+def display_url(url: str | URL) -> str:
+    """A database URL fit to print or log: never its password, even from a URL
+    that does not parse or holds it in its query."""
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        return _masked(str(url))
+    if "@" in (parsed.host or ""):
+        # An unescaped "@" in the password: SQLAlchemy took the rest of it for the host.
+        return _masked(str(url))
+    hidden = {key: "***" for key in parsed.query if key.lower() in _SECRET_QUERY_KEYS}
+    shown = parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    return shown.replace("=%2A%2A%2A", "=***")
+
+
+def _masked(text: str) -> str:
+    if not _SCHEME.match(text):
+        # Not even shaped like a URL (a libpq "host=... password=..." string?):
+        # nothing in it can be told apart from a password.
+        return "(not shown: not a URL)"
+    return _SECRET_QUERY.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
 def hub_engine(url: str | URL, *, write: bool) -> Engine:
@@ -55,6 +88,12 @@ def insert(dialect_name: str, table: Table) -> Any:
 def _driver_error(exc: BaseException) -> BaseException:
     # SQLAlchemy wraps the driver's exception; prepared statements raise it bare.
     return getattr(exc, "orig", None) or exc
+
+
+def driver_message(exc: BaseException) -> str:
+    """The first line of what the driver said: why a database could not be used."""
+    text = str(_driver_error(exc))
+    return text.splitlines()[0] if text else type(_driver_error(exc)).__name__
 
 
 def is_retryable(exc: BaseException) -> bool:

@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...loopback import is_loopback as is_loopback_host
 from .commands import SERVICES
 from .errors import ConfigurationError
 from .globals import GlobalOptions
@@ -31,13 +31,7 @@ FALLBACK_REGION = "us-east-1"
 
 
 def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(urlsplit(url).hostname or "")
 
 
 class Connection:

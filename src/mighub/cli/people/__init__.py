@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-STATUSES = ("NOT_STARTED", "IN_PROGRESS", "FAILED", "COMPLETED")
+from ...models import task_statuses
 
 
 def _connection_options(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,7 @@ def _connection_options(parser: argparse.ArgumentParser) -> None:
 
 def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stream", help="only tasks of this progress update stream")
-    parser.add_argument("--status", choices=STATUSES, help="only tasks with this status")
+    parser.add_argument("--status", choices=task_statuses(), help="only tasks with this status")
     stale = parser.add_mutually_exclusive_group()
     stale.add_argument("--stale", dest="stale", action="store_const", const=True, default=None, help="only stale tasks: past their promised update, not finished")
     stale.add_argument("--fresh", dest="stale", action="store_const", const=False, help="only tasks that are not stale")

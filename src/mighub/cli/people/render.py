@@ -17,6 +17,7 @@ from rich.progress_bar import ProgressBar
 from rich.table import Table
 from rich.text import Text
 
+from ...models import task_statuses
 from .printable import printable
 
 STATUS_STYLE = {
@@ -27,6 +28,9 @@ STATUS_STYLE = {
     None: "dim",
 }
 SORT_KEYS = ("stream", "task", "status", "progress", "updated")
+# The summary line's order (finished work first); the statuses themselves come
+# from the model, so one it adds is still counted, last.
+_SUMMARY_RANK = {"COMPLETED": 0, "IN_PROGRESS": 1, "NOT_STARTED": 2, "FAILED": 3}
 
 
 def sort_tasks(rows: list[dict[str, Any]], key: str, reverse: bool = False) -> list[dict[str, Any]]:
@@ -63,7 +67,8 @@ def summary(rows: list[dict[str, Any]]) -> str:
     overall = sum(_percent(r) for r in rows) / len(rows) if rows else 0.0
     stale = sum(1 for r in rows if r["Stale"])
     parts = [f"{len(rows)} tasks"]
-    parts += [f"{counts[s]} {s.lower().replace('_', ' ')}" for s in ("COMPLETED", "IN_PROGRESS", "NOT_STARTED", "FAILED", "NOT_NOTIFIED") if counts[s]]
+    order = [*sorted(task_statuses(), key=lambda s: _SUMMARY_RANK.get(s, len(_SUMMARY_RANK))), "NOT_NOTIFIED"]
+    parts += [f"{counts[s]} {s.lower().replace('_', ' ')}" for s in order if counts[s]]
     parts.append(f"{overall:.0f}% complete")
     parts.append(f"{stale} stale")
     return " · ".join(parts)

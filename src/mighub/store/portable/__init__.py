@@ -16,7 +16,7 @@ ids with one query per batch and a small cache.
 
 from __future__ import annotations
 
-from .databases import display_url, reading, writing
+from .databases import reading, writing
 from .export import count_records, encode, export_records
 from .importing import ImportResult, import_records
 from .moves import copy
@@ -39,7 +39,6 @@ __all__ = [
     "copy",
     "count_records",
     "describe_counts",
-    "display_url",
     "encode",
     "export_records",
     "header",

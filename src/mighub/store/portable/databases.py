@@ -10,13 +10,9 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from ..dialect import hub_engine, normalize_url
+from ..dialect import display_url, hub_engine, normalize_url
 from ..migrate import SchemaError, current_revision, ensure_schema
 from .records import PortableError
-
-
-def display_url(url: str) -> str:
-    return normalize_url(url).render_as_string(hide_password=True)
 
 
 def make_engine(url: str, *, write: bool) -> Engine:
