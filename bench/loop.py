@@ -18,9 +18,10 @@ import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
-from pathlib import Path
 
 import boto3
+
+from mighub.store.dialect import display_url
 
 
 def main() -> None:
@@ -31,10 +32,18 @@ def main() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    data = tempfile.mkdtemp(prefix="mighub-loop-")
+    with tempfile.TemporaryDirectory(prefix="mighub-loop-") as data:
+        elapsed = run(port, data, args.database, args.count)
+    store = display_url(args.database) if args.database else "SQLite"  # never its password
+    print(f"{args.count} notifications in {elapsed:.2f} s: {args.count / elapsed:.0f}/s "
+          f"({elapsed / args.count * 1e3:.2f} ms each) on {store}")
+
+
+def run(port: int, data: str, database: str | None, count: int) -> float:
+    """The seconds ``count`` notifications take against a server on ``data``."""
     command = [sys.executable, "-m", "mighub", "serve", "--port", str(port), "--data-dir", data]
-    if args.database:
-        command += ["--database", args.database]
+    if database:
+        command += ["--database", database]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{port}"
     try:
@@ -44,24 +53,22 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.05)
+        else:
+            sys.exit("mighub serve did not start")
         mgh = boto3.client("mgh", endpoint_url=endpoint, region_name="us-east-1",
                            aws_access_key_id="test", aws_secret_access_key="test")
         mgh.create_progress_update_stream(ProgressUpdateStreamName="loop")
         mgh.import_migration_task(ProgressUpdateStream="loop", MigrationTaskName="task")
         start = time.perf_counter()
-        for i in range(args.count):
+        for i in range(count):
             mgh.notify_migration_task_state(
                 ProgressUpdateStream="loop", MigrationTaskName="task",
                 Task={"Status": "IN_PROGRESS", "ProgressPercent": i % 101},
                 UpdateDateTime=datetime.now(UTC), NextUpdateSeconds=60)
-        elapsed = time.perf_counter() - start
-        store = args.database or f"SQLite in {Path(data)}"
-        print(f"{args.count} notifications in {elapsed:.2f} s: {args.count / elapsed:.0f}/s "
-              f"({elapsed / args.count * 1e3:.2f} ms each) on {store}")
+        return time.perf_counter() - start
     finally:
         server.terminate()
         server.wait()
-
 
 if __name__ == "__main__":
     main()

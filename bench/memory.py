@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -87,6 +88,7 @@ def main() -> None:
     parser.add_argument("--pid", type=int, default=None, help="its process id (with --endpoint)")
     args = parser.parse_args()
     server = None
+    data = None
     if args.endpoint:
         port, pid = int(args.endpoint.rsplit(":", 1)[1].strip("/")), args.pid
         if pid is None:
@@ -106,6 +108,9 @@ def main() -> None:
                 break
             except OSError:
                 if time.monotonic() > deadline or server.poll() is not None:
+                    server.kill()
+                    server.wait()
+                    shutil.rmtree(data, ignore_errors=True)
                     sys.exit("mighub serve did not start")
                 time.sleep(0.1)
     kinds = _bad_requests()
@@ -133,6 +138,8 @@ def main() -> None:
         if server is not None:
             server.terminate()
             server.wait(timeout=15)
+        if data is not None:
+            shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

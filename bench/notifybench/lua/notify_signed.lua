@@ -1,5 +1,5 @@
 -- NotifyMigrationTaskState with real SigV4 signatures, for a hub started with an
--- auth file. wrk cannot compute HMACs, so bench/notify.py signs a pool of
+-- auth file. wrk cannot compute HMACs, so part 3 (part3_auth.py) signs a pool of
 -- requests beforehand (one per line: Authorization, X-Amz-Date and body,
 -- tab-separated) and each thread sends them round-robin.
 -- Args: <file of signed requests>
