@@ -1,4 +1,16 @@
-"""The "Shorthand Syntax" and "JSON Syntax" examples of an option, as the aws CLI documents them."""
+"""The "Shorthand Syntax", "JSON Syntax" and "Syntax" examples of an option's help page.
+
+The layout is the one the aws CLI's help pages show (``aws mgh <op> help``):
+
+* shorthand is offered for structures with members, maps and lists of those, and only
+  while no container lies more than two levels below the option's own value; a shape that
+  contains itself never fits, so recursion needs no guard of its own;
+* the option's value is written bare (``A=string,B=integer``), a list option as one element
+  followed by `` ...``; deeper structures and maps are braced, lists of containers are
+  bracketed, lists of scalars are bare right under the option's value and bracketed below;
+* the JSON example is a block of lines; a shape already twice on the path from the option
+  is cut short (``{ ... recursive ... }`` for a structure, nothing for anything else).
+"""
 
 from __future__ import annotations
 
@@ -8,143 +20,128 @@ from .shorthand import supports_shorthand
 
 __all__ = ["shorthand_example", "json_example", "list_syntax"]
 
-_SCALARS = {"string", "integer", "long", "float", "double", "boolean", "timestamp", "blob"}
-_MAX_DEPTH = 3
+_CONTAINERS = ("structure", "list", "map")
+# Containers may sit at levels 0, 1 and 2 of a shorthand example (the option's value is 0).
+_SHORTHAND_LEVELS = 2
 
 
-class _TooComplex(Exception):
-    pass
+def _is_container(shape: Shape) -> bool:
+    return shape.type_name in _CONTAINERS
 
+
+def _children(shape: Shape) -> list[Shape]:
+    if shape.type_name == "structure":
+        return list(shape.members.values())
+    if shape.type_name == "list":
+        return [shape.member]
+    if shape.type_name == "map":
+        return [shape.value]
+    return []
+
+
+def _fits(shape: Shape, levels_left: int) -> bool:
+    """Whether no container of ``shape`` (itself included) lies deeper than ``levels_left``."""
+    if not _is_container(shape):
+        return True
+    if levels_left < 0:
+        return False
+    return all(_fits(child, levels_left - 1) for child in _children(shape))
+
+
+# -- shorthand ---------------------------------------------------------------------
 
 def shorthand_example(shape: Shape) -> str | None:
-    """None when the option takes no shorthand (or it would be too deep to be useful)."""
+    """The option's shorthand example, or None when the aws CLI offers none."""
     if not supports_shorthand(shape):
         return None
-    try:
-        if shape.type_name == "list":
-            return _short(shape.member, []) + " ..."
-        return _short(shape, [])
-    except _TooComplex:
+    value = shape.member if shape.type_name == "list" else shape
+    if value.type_name == "structure" and not value.members:
         return None
+    if not _fits(value, _SHORTHAND_LEVELS):
+        return None
+    text = _shorthand(value, 0)
+    key_names = getattr(value.key, "enum", None) if value.type_name == "map" else None
+    if key_names:
+        # The aws CLI indents the example under this note and lists the keys after it.
+        text = "  " + text + "\n\nWhere valid key names are:\n" + "".join(f"  {k}\n" for k in key_names)
+    return text + " ..." if shape.type_name == "list" else text.rstrip("\n")
 
 
-def _short(shape: Shape, stack: list[str]) -> str:
-    if len(stack) > _MAX_DEPTH:
-        raise _TooComplex
+def _shorthand(shape: Shape, level: int) -> str:
     kind = shape.type_name
     if kind == "structure":
-        parts = []
-        for name, member in shape.members.items():
-            if stack.count(member.name):
-                parts.append(f"{name}=( ... recursive ... )")
-                continue
-            stack.append(member.name)
-            try:
-                parts.append(f"{name}={_short(member, stack)}")
-            finally:
-                stack.pop()
-        inner = ",".join(parts)
-        return inner if not stack else "{" + inner + "}"
-    if kind == "list":
-        stack.append(shape.member.name)
-        try:
-            element = _short(shape.member, stack)
-        finally:
-            stack.pop()
-        if shape.member.type_name in ("structure", "list", "map") or len(stack) > 1:
-            return f"[{element},{element}]"
-        return f"{element},{element}"
-    if kind == "map":
-        stack.append(shape.value.name)
-        try:
-            value = _short(shape.value, stack)
-        finally:
-            stack.pop()
-        start = f"KeyName1={value},KeyName2={value}"
-        return "{" + start + "}" if stack else start
+        body = ",".join(f"{name}={_shorthand(member, level + 1)}" for name, member in shape.members.items())
+    elif kind == "map":
+        value = _shorthand(shape.value, level + 1)
+        body = f"KeyName1={value},KeyName2={value}"
+    elif kind == "list":
+        item = _shorthand(shape.member, level + 1)
+        pair = f"{item},{item}"
+        return pair if level <= 1 and not _is_container(shape.member) else f"[{pair}]"
+    else:
+        return kind
+    return body if level == 0 else "{" + body + "}"
+
+
+# -- scalar lists ------------------------------------------------------------------
+
+def list_syntax(shape: Shape) -> str | None:
+    """Lists of scalars are space-separated values: ``"string" "string" ...``."""
+    if shape.type_name != "list" or _is_container(shape.member):
+        return None
+    word = _scalar(shape.member, enums=False)
+    text = f"{word} {word} ..."
+    values = getattr(shape.member, "enum", None)
+    if values:
+        text += "\n\nWhere valid values are:\n" + "\n".join(f"  {v}" for v in values)
+    return text
+
+
+def _scalar(shape: Shape, enums: bool = True) -> str:
+    kind = shape.type_name
+    if kind == "string":
+        values = getattr(shape, "enum", None)
+        return "|".join(f'"{v}"' for v in values) if values and enums else '"string"'
+    if kind == "boolean":
+        return "true|false"
     return kind
 
 
-def _value_name(shape: Shape, enums: bool = True) -> str:
-    if shape.type_name == "string":
-        if getattr(shape, "enum", None) and enums:
-            return "|".join(f'"{c}"' for c in shape.enum)
-        return '"string"'
-    if shape.type_name == "boolean":
-        return "true|false"
-    return shape.type_name
+# -- JSON --------------------------------------------------------------------------
 
-
-def list_syntax(shape: Shape) -> str | None:
-    """Lists of scalars are given as space-separated values: ``"string" "string" ...``."""
-    if shape.type_name == "list" and shape.member.type_name in _SCALARS:
-        kind = _value_name(shape.member, enums=False)
-        text = f"{kind} {kind} ..."
-        if getattr(shape.member, "enum", None):
-            text += "\n\nWhere valid values are:\n" + "".join(f"    {v}\n" for v in shape.member.enum)
-        return text
-    return None
+_STEP = "  "
 
 
 def json_example(shape: Shape) -> str:
-    lines: list[str] = [""]
-    _json(shape, [], lines, 0)
-    return "\n".join(lines)
+    return "\n".join(_json_lines(shape, ()))
 
 
-def _write(lines: list[str], text: str) -> None:
-    lines[-1] += text
-
-
-def _newline(lines: list[str], indent: int) -> None:
-    lines.append("  " * indent)
-
-
-def _json(shape: Shape, stack: list[str], lines: list[str], indent: int) -> None:
-    if shape.name in stack and stack.count(shape.name) > 1:
-        if shape.type_name == "structure":
-            _write(lines, "{ ... recursive ... }")
-        return
-    stack.append(shape.name)
-    try:
-        kind = shape.type_name
-        if kind == "list":
-            _write(lines, "[")
-            if shape.member.type_name in _SCALARS:
-                _write(lines, f"{_value_name(shape.member)}, ...")
-            else:
-                _newline(lines, indent + 1)
-                _json(shape.member, stack, lines, indent + 1)
-                _newline(lines, indent + 1)
-                _write(lines, "...")
-                _newline(lines, indent)
-            _write(lines, "]")
-        elif kind == "map":
-            _write(lines, "{")
-            _write(lines, f"{_value_name(shape.key)}: ")
-            if shape.value.type_name in _SCALARS:
-                _write(lines, _value_name(shape.value))
-            else:
-                _json(shape.value, stack, lines, indent + 2)
-            _newline(lines, indent + 1)
-            _write(lines, "...")
-            _write(lines, "}")
-        elif kind == "structure":
-            _write(lines, "{")
-            _newline(lines, indent + 1)
-            members = list(shape.members.items())
-            for i, (name, member) in enumerate(members):
-                if member.type_name in _SCALARS:
-                    _write(lines, f'"{name}": {_value_name(member)}')
-                else:
-                    _write(lines, f'"{name}": ')
-                    _json(member, stack, lines, indent + 1)
-                if i < len(members) - 1:
-                    _write(lines, ",")
-                    _newline(lines, indent + 1)
-            _newline(lines, indent)
-            _write(lines, "}")
-        else:
-            _write(lines, _value_name(shape))
-    finally:
-        stack.pop()
+def _json_lines(shape: Shape, path: tuple[str, ...]) -> list[str]:
+    """The example of ``shape`` as lines; the first continues the line it starts on, the
+    others are relative to that line's indentation."""
+    if path.count(shape.name) >= 2:
+        return ["{ ... recursive ... }" if shape.type_name == "structure" else ""]
+    path = (*path, shape.name)
+    kind = shape.type_name
+    if kind == "structure":
+        lines = ["{"]
+        members = list(shape.members.items())
+        for i, (name, member) in enumerate(members):
+            block = _json_lines(member, path)
+            block[0] = f'"{name}": {block[0]}'
+            if i < len(members) - 1:
+                block[-1] += ","
+            lines += [_STEP + line for line in block]
+        if not members:
+            lines.append("")
+        return [*lines, "}"]
+    if kind == "list":
+        if not _is_container(shape.member):
+            return [f"[{_scalar(shape.member)}, ...]"]
+        block = _json_lines(shape.member, path)
+        return ["[", *(_STEP + line for line in block), _STEP + "...", "]"]
+    if kind == "map":
+        block = _json_lines(shape.value, path)
+        head = f"{{{_scalar(shape.key)}: {block[0]}"
+        return [head, *(_STEP * 2 + line for line in block[1:]), _STEP + "...}"]
+    return [_scalar(shape)]

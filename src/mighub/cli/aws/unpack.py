@@ -1,9 +1,21 @@
-"""Turn one option's command-line text into the Python value of its model shape.
+"""How an option's words on the command line become the value of its model shape.
 
-Order, as in the aws CLI: a ``file://``/``fileb://`` value is replaced by the file's
-contents; a complex value starting with ``{`` or ``[`` is JSON; other complex values are
-shorthand; scalars are converted by type. Timestamps stay strings: botocore accepts ISO
-8601 and epoch seconds and serialises them for the wire.
+What the aws CLI does with them, as ``tests/cli/test_cli_unpack.py`` observes it:
+
+* a ``file://`` or ``fileb://`` word stands for the file's contents; a list option given
+  one such word reads its whole value from the file, as if the contents were its one word;
+* a structure or map is one word: JSON when it starts with ``{`` or ``[`` (and it must then
+  be an object), shorthand otherwise;
+* a list of structures, maps or lists is one JSON word (a list, or one item), or several
+  words that are all JSON when the first is and all shorthand when it is not;
+* a list of scalars is its words, each converted, or one word that is a JSON list;
+* a scalar is its word, converted by ``coerce``. Timestamps stay strings: botocore reads
+  ISO 8601 and epoch seconds and serialises them for the wire.
+
+Every failure names the option. Two deliberate differences from the aws CLI: a number that
+is not one is such an error (the aws CLI stops with a bare Python message and exit 255),
+and a list option's file is read as its one word even when it holds one JSON object or
+one shorthand item (the aws CLI takes the contents apart and fails).
 """
 
 from __future__ import annotations
@@ -15,76 +27,84 @@ from botocore.model import Shape
 
 from . import coerce, paramfile, shorthand
 from .arguments import ModelArgument
-from .errors import ParamError
+from .errors import CommandLineError, ParamError
 
 __all__ = ["unpack"]
 
+_CONTAINERS = ("structure", "map", "list")
+
 
 def unpack(arg: ModelArgument, raw: Any) -> Any:
-    cli_name = "--" + arg.cli_name
+    """``raw`` is what argparse kept: True/False for a flag, a list of words for a list
+    option, one word otherwise."""
     if arg.is_boolean:
-        return raw  # argparse already produced True/False
-    value = raw
-    # A list option given one file:// value reads the whole list from the file.
-    candidate = value[0] if isinstance(value, list) and len(value) == 1 else value
-    loaded = _load_file(cli_name, candidate)
-    if loaded is not None:
-        value = loaded
+        return raw
     try:
-        return _unpack(arg.shape, value, cli_name)
-    except ParamError:
-        raise
-    except shorthand.ShorthandError as e:
-        raise ParamError(cli_name, str(e)) from None
-    except (ValueError, TypeError) as e:
-        raise ParamError(cli_name, str(e)) from None
+        if arg.is_list:
+            return _list(arg.shape, _file_or_words(raw))
+        return _single(arg.shape, _file_or_word(raw))
+    except (CommandLineError, shorthand.ShorthandError, ValueError, TypeError) as e:
+        raise ParamError("--" + arg.cli_name, str(e)) from None
 
 
-def _load_file(cli_name: str, value: Any) -> Any:
+def _file_or_word(word: Any) -> Any:
+    contents = paramfile.load_or_none(word)
+    return word if contents is None else contents
+
+
+def _file_or_words(words: list[Any]) -> list[Any]:
+    if len(words) == 1:
+        return [_file_or_word(words[0])]
+    return list(words)
+
+
+def _single(shape: Shape, word: Any) -> Any:
+    if shape.type_name not in _CONTAINERS:
+        return _scalar(shape, word)
+    if _starts_json(word) or not shorthand.supports_shorthand(shape):
+        return _json_of(shape, word)
+    return _shorthand(shape, word)
+
+
+def _list(shape: Shape, words: list[Any]) -> Any:
+    member = shape.member
+    if member.type_name not in _CONTAINERS:
+        if len(words) == 1 and _starts_json(words[0], "["):
+            return _json(words[0])
+        return [_scalar(member, word) for word in words]
+    if len(words) == 1 and _starts_json(words[0]):
+        value = _json(words[0])
+        return value if isinstance(value, list) else [value]
+    if words and _starts_json(words[0]):
+        return [_json_of(member, word) for word in words]
+    return [_shorthand(member, word) for word in words]
+
+
+def _scalar(shape: Shape, word: Any) -> Any:
+    return coerce.from_text(shape, word) if isinstance(word, str) else word
+
+
+def _starts_json(word: Any, starts: tuple[str, ...] | str = ("{", "[")) -> bool:
+    return isinstance(word, str) and word.lstrip().startswith(starts)
+
+
+def _json(word: str) -> Any:
     try:
-        return paramfile.load_or_none(value)
-    except Exception as e:  # the loader's message already says what went wrong
-        raise ParamError(cli_name, str(e)) from None
-
-
-def _looks_like_json(value: Any) -> bool:
-    return isinstance(value, str) and value.strip().startswith(("{", "["))
-
-
-def _unpack(shape: Shape, value: Any, cli_name: str) -> Any:
-    kind = shape.type_name
-    if kind in ("structure", "map"):
-        if _looks_like_json(value):
-            return _json(value, cli_name)
-        if shorthand.supports_shorthand(shape):
-            return _shorthand(shape, value, cli_name)
-        raise ParamError(cli_name, f"Invalid JSON:\n{value}")
-    if kind == "list":
-        if isinstance(value, str):
-            if _looks_like_json(value):
-                return _json(value, cli_name)
-            value = [value]
-        if len(value) == 1 and _looks_like_json(value[0]) and value[0].strip().startswith("["):
-            return _json(value[0], cli_name)
-        if shorthand.supports_shorthand(shape):
-            return [
-                _json(v, cli_name) if _looks_like_json(v) else _shorthand(shape.member, v, cli_name)
-                for v in value
-            ]
-        return [_unpack(shape.member, v, cli_name) for v in value]
-    return _scalar(shape, value)
-
-
-def _scalar(shape: Shape, value: Any) -> Any:
-    return coerce.from_text(shape, value) if isinstance(value, str) else value
-
-
-def _json(value: str, cli_name: str) -> Any:
-    try:
-        return json.loads(value)
+        return json.loads(word)
     except ValueError as e:
-        raise ParamError(cli_name, f"Invalid JSON: {e}\nJSON received: {value}") from None
+        raise ValueError(f"Invalid JSON: {e}\nJSON received: {word}") from None
 
 
-def _shorthand(shape: Shape, value: str, cli_name: str) -> Any:
-    return coerce.apply_model(shorthand.parse(value, load_file=paramfile.load), shape)
+def _json_of(shape: Shape, word: Any) -> Any:
+    """A JSON word that must hold the container ``shape`` is: an object, or a list for a list."""
+    wanted = list if shape.type_name == "list" else dict
+    value = _json(word) if _starts_json(word) else None
+    if not isinstance(value, wanted):
+        raise ValueError(f"Invalid JSON:\n{word}")
+    return value
+
+
+def _shorthand(shape: Shape, word: Any) -> Any:
+    if not isinstance(word, str):
+        raise ValueError("Invalid shorthand: the value is not text")
+    return coerce.apply_model(shorthand.parse(word, load_file=paramfile.load), shape)
