@@ -11,10 +11,10 @@ import io
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mighub.cli.aws.output.table import render_table
+from mighub.cli.aws.output.table import _share, render_table
 from mighub.cli.aws.output.text import format_text
 
 TITLE = "ListMigrationTasks"
@@ -114,8 +114,28 @@ def test_text_same_as_aws(data: Any) -> None:
     assert _text(data) == theirs.getvalue()
 
 
+def test_shares_round_like_aws() -> None:
+    # 14 * (58 / 56) lands just above 14.5 in floats and rounds up; the excess comes off
+    # the first column, which ends up narrower than its need.
+    assert _share([8, 20, 14, 14], 58) == [7, 21, 15, 15]
+    # 16 * (66 / 64) is exactly 16.5 and rounds to even; the shortfall goes to the last.
+    assert _share([10, 16, 16, 14, 8], 66) == [10, 16, 16, 15, 9]
+
+
+def test_column_squeezed_below_its_need_drops_the_lead() -> None:
+    lines = _table({'Id': None, 'Name': 'ZZZZZZZZZZ', 'LongerMemberName': None, 'Status': 'ZZZZZZZZZZ'})
+    assert lines.splitlines()[2] == '+-----+--------------------+--------------+--------------+'
+    assert lines.splitlines()[5].startswith('|None |')
+
+
 @settings(max_examples=300, deadline=None)
 @given(_DOCUMENTS)
+# Widths where a share falls on a half: the float scale decides which way it rounds.
+@example({'Id': None, 'Name': 'ZZZZZZZZZZ', 'LongerMemberName': None, 'Status': 'ZZZZZZZZZZ'})
+@example({'Name': None, 'Status': None, 'Id': 0, 'a': None})
+@example({'Id': None, 'Name': 'ZZZZZZéé', 'LongerMemberName': None, 'Status': 'ZZZZZZéé'})
+@example({'aaaaaa': None, 'bbbbbbbbbbbb': None, 'cccccccccccc': None, 'dddddddddd': None, 'eeee': None})
+@example({'MigrationTaskSummaryList': [{'aaaaaaaaaaaa': None, 'bbbbbbbbbb': 'x', 'ccccccccccccc': None, 'ddddd': 7}] * 2})
 def test_table_same_as_aws(data: Any) -> None:
     from awscli.formatter import TableFormatter
 

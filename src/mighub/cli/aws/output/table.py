@@ -16,9 +16,19 @@ What goes in a section:
 
 Layout: the table is as wide as its widest need (a column needs its widest cell plus
 four, a heading its length plus two, two more per nesting level); when that exceeds the
-terminal, single-row sections turn into ``key | value`` rows first. Columns share a
-section's width in proportion to their need. Text width counts East Asian wide,
-full-width and ambiguous characters as two columns, as the aws CLI does.
+terminal, single-row sections turn into ``key | value`` rows first. A cell is measured
+as it is printed, so a ``None`` member counts as the four columns of ``None`` and an
+absent one as nothing. Text width counts East Asian wide, full-width and ambiguous
+characters as two columns, as the aws CLI does.
+
+Columns then share their section's width (the table's, less two per nesting level; a
+share holds the column's cell and the bar on its right, the first one the left bar too)
+in proportion to their needs, the way the aws CLI rounds: one float scale ``width /
+sum(needs)``, each share ``round(need * scale)`` (half to even, on that float product,
+so an exact half can come out just above or at .5 and go up or down), then any excess
+taken back one column at a time from the first and any shortfall made up one at a time
+from the last. A column may so end up narrower than its need; a value that no longer
+fits with its two-space lead is drawn without it (``|None |``).
 """
 
 from __future__ import annotations
@@ -143,9 +153,13 @@ def _containers(items: list[dict[str, Any]]) -> list[str]:
 
 
 def _share(needs: list[int], total: int) -> list[int]:
-    """Split ``total`` in proportion to ``needs``: rounded shares, the difference taken
-    from the first columns or given to the last ones."""
-    widths = [round(n * total / sum(needs)) for n in needs]
+    """Split ``total`` in proportion to ``needs`` (see the module docstring).
+
+    The float scale matters: 14 * (58 / 56) is just above 14.5 and rounds up, while
+    16 * (66 / 64) is exactly 16.5 and rounds (to even) down; an exact fraction would
+    round both the same way and differ from the aws CLI."""
+    scale = total / sum(needs)
+    widths = [round(n * scale) for n in needs]
     i = 0
     while sum(widths) > total:
         widths[i % len(widths)] -= 1
