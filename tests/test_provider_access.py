@@ -8,12 +8,14 @@ In process (``Hub.call`` over a real store, on both engines).
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore import xform_name
 
 from mighub.auth.policy import parse_policy
 from mighub.clock import now_us
@@ -192,3 +194,15 @@ def test_a_read_that_needs_a_home_region_is_refused_without_one(store: TallyStor
     call(hub, "DeleteHomeRegionControl", {"ControlId": controls[0]["ControlId"]})
     assert code_of(hub, "ListProgressUpdateStreams", {}) == "HomeRegionNotSetException"
     assert call(hub, "GetHomeRegion", {}) == {}  # the config service has no such rule
+
+
+def test_provider_methods_take_the_model_input_but_dry_run(store: TallyStore) -> None:
+    """The hub answers dry runs before dispatch: no provider method takes DryRun."""
+    hub = Hub(store)
+    providers = {"mgh": hub.mgh, "migrationhub-config": hub.config}
+    for operation in operations_by_target().values():
+        method = getattr(providers[operation.service], xform_name(operation.name))
+        taken = set(inspect.signature(method).parameters) - {"tx", "ctx"}
+        shape = operation.model.input_shape
+        members = {xform_name(name) for name in shape.members} if shape else set()
+        assert taken == members - {"dry_run"}, operation.name

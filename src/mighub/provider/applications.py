@@ -31,7 +31,6 @@ class ApplicationOperations(MigrationHubBase):
         application_id: str,
         status: str,
         update_date_time: datetime | None = None,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         update_us = to_us(update_date_time) if update_date_time is not None else now_us()
         tx.put_application_state(ctx.account_id, application_id, status, update_us)

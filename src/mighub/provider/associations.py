@@ -123,7 +123,6 @@ class AssociationOperations(MigrationHubBase):
         progress_update_stream: str,
         migration_task_name: str,
         resource_attribute_list: list[dict[str, str]],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         # Values were checked by MigrationHubProvider.validate, before any dry run.
         attributes = without_orphan_vm_attributes(resource_attribute_list)
@@ -141,7 +140,6 @@ class AssociationOperations(MigrationHubBase):
         progress_update_stream: str,
         migration_task_name: str,
         created_artifact: dict[str, str],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         return self._associate(
             tx, ctx, progress_update_stream, migration_task_name, "created_artifact",
@@ -156,7 +154,6 @@ class AssociationOperations(MigrationHubBase):
         progress_update_stream: str,
         migration_task_name: str,
         created_artifact_name: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         return self._disassociate(
             tx, ctx, progress_update_stream, migration_task_name, "created_artifact",
@@ -188,7 +185,6 @@ class AssociationOperations(MigrationHubBase):
         progress_update_stream: str,
         migration_task_name: str,
         discovered_resource: dict[str, str],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         return self._associate(
             tx, ctx, progress_update_stream, migration_task_name, "discovered_resource",
@@ -203,7 +199,6 @@ class AssociationOperations(MigrationHubBase):
         progress_update_stream: str,
         migration_task_name: str,
         configuration_id: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         return self._disassociate(
             tx, ctx, progress_update_stream, migration_task_name, "discovered_resource",
@@ -238,7 +233,6 @@ class AssociationOperations(MigrationHubBase):
         progress_update_stream: str,
         migration_task_name: str,
         source_resource: dict[str, str],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         return self._associate(
             tx, ctx, progress_update_stream, migration_task_name, "source_resource", source_resource["Name"],
@@ -256,7 +250,6 @@ class AssociationOperations(MigrationHubBase):
         progress_update_stream: str,
         migration_task_name: str,
         source_resource_name: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         return self._disassociate(
             tx, ctx, progress_update_stream, migration_task_name, "source_resource",

@@ -62,7 +62,6 @@ class HomeRegionProvider(Provider):
         ctx: RequestContext,
         home_region: str,
         target: dict[str, Any],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         target_id = target.get("Id", ctx.account_id)
         if target_id != ctx.account_id:

@@ -48,7 +48,7 @@ class TaskOperations(MigrationHubBase):
 
     @writes
     def create_progress_update_stream(
-        self, tx: Transaction, ctx: RequestContext, progress_update_stream_name: str, dry_run: bool = False
+        self, tx: Transaction, ctx: RequestContext, progress_update_stream_name: str
     ) -> dict[str, Any]:
         stream = tx.stream(ctx.account_id, progress_update_stream_name)
         if stream is None:
@@ -58,7 +58,7 @@ class TaskOperations(MigrationHubBase):
         return {}
 
     async def delete_progress_update_stream(
-        self, ctx: RequestContext, progress_update_stream_name: str, dry_run: bool = False
+        self, ctx: RequestContext, progress_update_stream_name: str
     ) -> dict[str, Any]:
         result = await self._mark_stream_deleting(ctx, progress_update_stream_name)
         self._on_stream_deleting()  # committed: the background deleter may start on it
@@ -95,7 +95,6 @@ class TaskOperations(MigrationHubBase):
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         stream = self.live_stream(tx, ctx, progress_update_stream)
         if tx.task(ctx.account_id, progress_update_stream, migration_task_name) is None:
@@ -112,7 +111,6 @@ class TaskOperations(MigrationHubBase):
         task: dict[str, Any],
         update_date_time: datetime,
         next_update_seconds: int,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
         update_us = to_us(update_date_time)
