@@ -24,6 +24,7 @@ from mighub.errors import AccessDeniedException, ServiceError
 from mighub.models import operations_by_target
 from mighub.server.hub import Hub
 from mighub.store.engine import Store, Work
+from mighub.store.rows import HomeRegionControl
 from mighub.store.transaction import Transaction
 from test_auth_helpers import ACCOUNT_A
 
@@ -91,10 +92,7 @@ def move_home_region(hub: Hub, region: str) -> None:
             ACCOUNT_A, control_id=None, home_region=None, target_type=None, target_id=None, after=None, limit=10
         ):
             tx.delete_home_region_control(ACCOUNT_A, control.control_id)
-        tx.insert_home_region_control(
-            control_id="hrc-moved", account_id=ACCOUNT_A, home_region=region,
-            target_type="ACCOUNT", target_id=ACCOUNT_A, requested_us=now_us(),
-        )
+        tx.insert_home_region_control(HomeRegionControl("hrc-moved", ACCOUNT_A, region, "ACCOUNT", ACCOUNT_A, now_us()))
 
     hub.store.write(work)
 

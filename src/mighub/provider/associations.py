@@ -104,11 +104,10 @@ class AssociationOperations(MigrationHubBase):
         output: tuple[str, Callable[[Any], dict[str, Any]]],
     ) -> dict[str, Any]:
         list_key, describe = output
-        key_of = _KEYS[kind]
         task = self.readable_task(tx, ctx, stream, task_name)
         rows, token = self.tokens.pages(_LISTINGS[kind], ctx.account_id, task.id).page(
             lambda after, n: tx.list_associations(kind, task.id, after=after[0] if after else None, limit=n),
-            next_token, max_results or ASSOCIATION_PAGE, lambda r: (key_of(r),),
+            next_token, max_results or ASSOCIATION_PAGE, lambda r: (r.key,),
             find=lambda head, digest: tx.association_key(kind, task.id, head[0], digest),
         )
         return pagination.listing(list_key, [describe(r) for r in rows], token)
@@ -275,13 +274,6 @@ class AssociationOperations(MigrationHubBase):
                 ),
             ),
         )
-
-
-_KEYS: dict[str, Callable[[Any], str]] = {
-    "created_artifact": lambda r: r.name,
-    "discovered_resource": lambda r: r.configuration_id,
-    "source_resource": lambda r: r.name,
-}
 
 
 # Names of up to 1,600 characters: long keys.

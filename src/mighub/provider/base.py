@@ -25,6 +25,7 @@ from ..errors import (
     ServiceUnavailableException,
 )
 from ..store.engine import Store
+from ..store.rows import Stream, Task
 from ..store.transaction import Transaction
 from .pagination import Tokens
 
@@ -130,7 +131,7 @@ class MigrationHubBase(Provider):
                 f"this request was signed for {ctx.region}"
             )
 
-    def live_stream(self, tx: Transaction, ctx: RequestContext, name: str) -> Any:
+    def live_stream(self, tx: Transaction, ctx: RequestContext, name: str) -> Stream:
         """The stream a write goes to: it must exist and not be being deleted."""
         stream = tx.stream(ctx.account_id, name)
         if stream is None:
@@ -150,9 +151,9 @@ class MigrationHubBase(Provider):
             raise ResourceNotFoundException(
                 f"Migration task {name} does not exist in progress update stream {stream}"
             )
-        return int(found.task_id)
+        return found.task_id
 
-    def readable_task(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Any:
+    def readable_task(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Task:
         """The task a read looks at; a stream being deleted is already gone."""
         found = tx.stream(ctx.account_id, stream)
         if found is None or found.deleting:
@@ -160,7 +161,7 @@ class MigrationHubBase(Provider):
         return self._task(tx, ctx, stream, name)
 
     @staticmethod
-    def _task(tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Any:
+    def _task(tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Task:
         task = tx.task(ctx.account_id, stream, name)
         if task is None:
             raise ResourceNotFoundException(

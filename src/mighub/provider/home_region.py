@@ -15,6 +15,7 @@ from typing import Any
 from ..clock import from_us, now_us
 from ..context import RequestContext
 from ..errors import InvalidInputException
+from ..store.rows import HomeRegionControl
 from ..store.transaction import Transaction
 from . import pagination
 from .base import Provider, reads, writes
@@ -29,28 +30,27 @@ def new_control_id() -> str:
 
 def add_control(tx: Transaction, account_id: str, home_region: str) -> dict[str, Any]:
     """Record a home-region control for the account and return its description."""
-    control = {
-        "control_id": new_control_id(),
-        "account_id": account_id,
-        "home_region": home_region,
-        "target_type": "ACCOUNT",
-        "target_id": account_id,
-        "requested_us": now_us(),
-    }
-    tx.insert_home_region_control(**control)
+    control = HomeRegionControl(
+        control_id=new_control_id(),
+        account_id=account_id,
+        home_region=home_region,
+        target_type="ACCOUNT",
+        target_id=account_id,
+        requested_us=now_us(),
+    )
+    tx.insert_home_region_control(control)
     return _describe(control)
 
 
-def _describe(row: Any) -> dict[str, Any]:
-    get = row.get if isinstance(row, dict) else row._mapping.get
-    target: dict[str, Any] = {"Type": get("target_type")}
-    if get("target_id"):
-        target["Id"] = get("target_id")
+def _describe(control: HomeRegionControl) -> dict[str, Any]:
+    target: dict[str, Any] = {"Type": control.target_type}
+    if control.target_id:
+        target["Id"] = control.target_id
     return {
-        "ControlId": get("control_id"),
-        "HomeRegion": get("home_region"),
+        "ControlId": control.control_id,
+        "HomeRegion": control.home_region,
         "Target": target,
-        "RequestedTime": from_us(get("requested_us")),
+        "RequestedTime": from_us(control.requested_us),
     }
 
 

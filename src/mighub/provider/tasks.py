@@ -11,6 +11,7 @@ from ..clock import from_us, now_us, to_us
 from ..context import RequestContext
 from ..errors import InvalidInputException, ResourceNotFoundException
 from ..protocol.validation import INT64_MAX
+from ..store.rows import Task, TaskUpdate
 from ..store.transaction import Transaction
 from . import pagination
 from .base import MigrationHubBase, reads, writes
@@ -35,7 +36,7 @@ TASKS = pagination.Listing("ListMigrationTasks", (str, str))  # (stream, task)
 UPDATES = pagination.Listing("ListMigrationTaskUpdates", (int, int))  # (update time, row id)
 
 
-def describable(ctx: RequestContext) -> Callable[[Any], bool]:
+def describable(ctx: RequestContext) -> Callable[[Task], bool]:
     """Whether the caller may describe a task row: what the task listings show."""
     region, account = ctx.arn_region, ctx.account_id
     return lambda row: ctx.allows(
@@ -183,7 +184,7 @@ class TaskOperations(MigrationHubBase):
         return pagination.listing("MigrationTaskUpdateList", updates, token)
 
 
-def _task_state(row: Any) -> dict[str, Any]:
+def _task_state(row: Task | TaskUpdate) -> dict[str, Any]:
     state: dict[str, Any] = {"Status": row.status}
     if row.status_detail is not None:
         state["StatusDetail"] = row.status_detail
@@ -192,7 +193,7 @@ def _task_state(row: Any) -> dict[str, Any]:
     return state
 
 
-def _summary(row: Any) -> dict[str, Any]:
+def _summary(row: Task) -> dict[str, Any]:
     summary: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
     if row.status is not None:
         summary.update(_task_state(row))
