@@ -16,42 +16,37 @@ from ..context import RequestContext
 from ..errors import ResourceNotFoundException
 from ..store.transaction import Transaction
 from . import pagination
-from .base import MigrationHubBase
+from .base import MigrationHubBase, reads, writes
 
 APPLICATION_PAGE = 100
 STATES = pagination.Listing("ListApplicationStates", (str,), long=True)  # ids of up to 1,600 characters
 
 
 class ApplicationOperations(MigrationHubBase):
-    async def notify_application_state(
+    @writes
+    def notify_application_state(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         application_id: str,
         status: str,
         update_date_time: datetime | None = None,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         update_us = to_us(update_date_time) if update_date_time is not None else now_us()
+        tx.put_application_state(ctx.account_id, application_id, status, update_us)
+        return {}
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            tx.put_application_state(ctx.account_id, application_id, status, update_us)
-            return {}
+    @reads
+    def describe_application_state(self, tx: Transaction, ctx: RequestContext, application_id: str) -> dict[str, Any]:
+        row = tx.application_state(ctx.account_id, application_id)
+        if row is None:
+            raise ResourceNotFoundException(f"No migration state has been notified for application {application_id}")
+        return {"ApplicationStatus": row.status, "LastUpdatedTime": from_us(row.update_us)}
 
-        return await self.store.awrite(work)
-
-    async def describe_application_state(self, ctx: RequestContext, application_id: str) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            row = tx.application_state(ctx.account_id, application_id)
-            if row is None:
-                raise ResourceNotFoundException(f"No migration state has been notified for application {application_id}")
-            return {"ApplicationStatus": row.status, "LastUpdatedTime": from_us(row.update_us)}
-
-        return await self.store.aread(work)
-
-    async def list_application_states(
+    @reads
+    def list_application_states(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         application_ids: list[str] | None = None,
         next_token: str | None = None,
@@ -61,24 +56,19 @@ class ApplicationOperations(MigrationHubBase):
         pages = self.tokens.pages(
             STATES, ctx.account_id, None if application_ids is None else sorted(set(application_ids))
         )
-
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            rows, token = pages.page(
-                lambda after, n: tx.list_application_states(
-                    ctx.account_id, application_ids=application_ids, after=after[0] if after else None, limit=n
-                ),
-                next_token, max_results or APPLICATION_PAGE, lambda r: (r.application_id,),
-                find=lambda head, digest: tx.application_id(ctx.account_id, head[0], digest),
-            )
-            states = [
-                {
-                    "ApplicationId": r.application_id,
-                    "ApplicationStatus": r.status,
-                    "LastUpdatedTime": from_us(r.update_us),
-                }
-                for r in rows
-            ]
-            return pagination.listing("ApplicationStateList", states, token)
-
-        return await self.store.aread(work)
+        rows, token = pages.page(
+            lambda after, n: tx.list_application_states(
+                ctx.account_id, application_ids=application_ids, after=after[0] if after else None, limit=n
+            ),
+            next_token, max_results or APPLICATION_PAGE, lambda r: (r.application_id,),
+            find=lambda head, digest: tx.application_id(ctx.account_id, head[0], digest),
+        )
+        states = [
+            {
+                "ApplicationId": r.application_id,
+                "ApplicationStatus": r.status,
+                "LastUpdatedTime": from_us(r.update_us),
+            }
+            for r in rows
+        ]
+        return pagination.listing("ApplicationStateList", states, token)

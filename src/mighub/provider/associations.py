@@ -17,7 +17,7 @@ from ..errors import ResourceNotFoundException
 from ..protocol.validation import validation_error
 from ..store.transaction import Transaction
 from . import pagination
-from .base import MigrationHubBase
+from .base import MigrationHubBase, reads, writes
 
 ASSOCIATION_PAGE = 10  # the models' maximum for these three listings
 
@@ -76,31 +76,25 @@ def without_orphan_vm_attributes(attributes: list[dict[str, str]]) -> list[dict[
 class AssociationOperations(MigrationHubBase):
     # -- the generic shapes of associate / disassociate / list -----------------
 
-    async def _associate(
-        self, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str, values: dict[str, Any]
+    def _associate(
+        self, tx: Transaction, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str,
+        values: dict[str, Any],
     ) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            task_id = self.live_task_id(tx, ctx, stream, task_name)
-            tx.associate(kind, task_id, key, values)
-            return {}
+        task_id = self.live_task_id(tx, ctx, stream, task_name)
+        tx.associate(kind, task_id, key, values)
+        return {}
 
-        return await self.store.awrite(work)
-
-    async def _disassociate(
-        self, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str, label: str
+    def _disassociate(
+        self, tx: Transaction, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str, label: str
     ) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            task_id = self.live_task_id(tx, ctx, stream, task_name)
-            if not tx.disassociate(kind, task_id, key):
-                raise ResourceNotFoundException(f"{label} {key} is not associated with migration task {task_name}")
-            return {}
+        task_id = self.live_task_id(tx, ctx, stream, task_name)
+        if not tx.disassociate(kind, task_id, key):
+            raise ResourceNotFoundException(f"{label} {key} is not associated with migration task {task_name}")
+        return {}
 
-        return await self.store.awrite(work)
-
-    async def _list(
+    def _list(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         stream: str,
         task_name: str,
@@ -110,121 +104,118 @@ class AssociationOperations(MigrationHubBase):
         output: tuple[str, Callable[[Any], dict[str, Any]]],
     ) -> dict[str, Any]:
         list_key, describe = output
-        key_of = _KEYS[kind]
-
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            task = self.readable_task(tx, ctx, stream, task_name)
-            pages = self.tokens.pages(_LISTINGS[kind], ctx.account_id, task.id)
-            rows, token = pages.page(
-                lambda after, n: tx.list_associations(kind, task.id, after=after[0] if after else None, limit=n),
-                next_token, max_results or ASSOCIATION_PAGE, lambda r: (key_of(r),),
-                find=lambda head, digest: tx.association_key(kind, task.id, head[0], digest),
-            )
-            return pagination.listing(list_key, [describe(r) for r in rows], token)
-
-        return await self.store.aread(work)
+        task = self.readable_task(tx, ctx, stream, task_name)
+        rows, token = self.tokens.pages(_LISTINGS[kind], ctx.account_id, task.id).page(
+            lambda after, n: tx.list_associations(kind, task.id, after=after[0] if after else None, limit=n),
+            next_token, max_results or ASSOCIATION_PAGE, lambda r: (r.key,),
+            find=lambda head, digest: tx.association_key(kind, task.id, head[0], digest),
+        )
+        return pagination.listing(list_key, [describe(r) for r in rows], token)
 
     # -- resource attributes ------------------------------------------------------
 
-    async def put_resource_attributes(
+    @writes
+    def put_resource_attributes(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         resource_attribute_list: list[dict[str, str]],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         # Values were checked by MigrationHubProvider.validate, before any dry run.
         attributes = without_orphan_vm_attributes(resource_attribute_list)
-
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
-            tx.replace_resource_attributes(task_id, attributes)
-            return {}
-
-        return await self.store.awrite(work)
+        task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
+        tx.replace_resource_attributes(task_id, attributes)
+        return {}
 
     # -- created artifacts ----------------------------------------------------------
 
-    async def associate_created_artifact(
+    @writes
+    def associate_created_artifact(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         created_artifact: dict[str, str],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
-        return await self._associate(
-            ctx, progress_update_stream, migration_task_name, "created_artifact",
+        return self._associate(
+            tx, ctx, progress_update_stream, migration_task_name, "created_artifact",
             created_artifact["Name"], {"description": created_artifact.get("Description")},
         )
 
-    async def disassociate_created_artifact(
+    @writes
+    def disassociate_created_artifact(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         created_artifact_name: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
-        return await self._disassociate(
-            ctx, progress_update_stream, migration_task_name, "created_artifact",
+        return self._disassociate(
+            tx, ctx, progress_update_stream, migration_task_name, "created_artifact",
             created_artifact_name, "Created artifact",
         )
 
-    async def list_created_artifacts(
+    @reads
+    def list_created_artifacts(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
-        return await self._list(
-            ctx, progress_update_stream, migration_task_name, "created_artifact", next_token, max_results,
+        return self._list(
+            tx, ctx, progress_update_stream, migration_task_name, "created_artifact", next_token, max_results,
             ("CreatedArtifactList", lambda r: _drop_none({"Name": r.name, "Description": r.description})),
         )
 
     # -- discovered resources -------------------------------------------------------
 
-    async def associate_discovered_resource(
+    @writes
+    def associate_discovered_resource(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         discovered_resource: dict[str, str],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
-        return await self._associate(
-            ctx, progress_update_stream, migration_task_name, "discovered_resource",
+        return self._associate(
+            tx, ctx, progress_update_stream, migration_task_name, "discovered_resource",
             discovered_resource["ConfigurationId"], {"description": discovered_resource.get("Description")},
         )
 
-    async def disassociate_discovered_resource(
+    @writes
+    def disassociate_discovered_resource(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         configuration_id: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
-        return await self._disassociate(
-            ctx, progress_update_stream, migration_task_name, "discovered_resource",
+        return self._disassociate(
+            tx, ctx, progress_update_stream, migration_task_name, "discovered_resource",
             configuration_id, "Discovered resource",
         )
 
-    async def list_discovered_resources(
+    @reads
+    def list_discovered_resources(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
-        return await self._list(
-            ctx, progress_update_stream, migration_task_name, "discovered_resource", next_token, max_results,
+        return self._list(
+            tx, ctx, progress_update_stream, migration_task_name, "discovered_resource", next_token, max_results,
             (
                 "DiscoveredResourceList",
                 lambda r: _drop_none({"ConfigurationId": r.configuration_id, "Description": r.description}),
@@ -233,45 +224,49 @@ class AssociationOperations(MigrationHubBase):
 
     # -- source resources -------------------------------------------------------------
 
-    async def associate_source_resource(
+    @writes
+    def associate_source_resource(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         source_resource: dict[str, str],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
-        return await self._associate(
-            ctx, progress_update_stream, migration_task_name, "source_resource", source_resource["Name"],
+        return self._associate(
+            tx, ctx, progress_update_stream, migration_task_name, "source_resource", source_resource["Name"],
             {
                 "description": source_resource.get("Description"),
                 "status_detail": source_resource.get("StatusDetail"),
             },
         )
 
-    async def disassociate_source_resource(
+    @writes
+    def disassociate_source_resource(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         source_resource_name: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
-        return await self._disassociate(
-            ctx, progress_update_stream, migration_task_name, "source_resource",
+        return self._disassociate(
+            tx, ctx, progress_update_stream, migration_task_name, "source_resource",
             source_resource_name, "Source resource",
         )
 
-    async def list_source_resources(
+    @reads
+    def list_source_resources(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
-        return await self._list(
-            ctx, progress_update_stream, migration_task_name, "source_resource", next_token, max_results,
+        return self._list(
+            tx, ctx, progress_update_stream, migration_task_name, "source_resource", next_token, max_results,
             (
                 "SourceResourceList",
                 lambda r: _drop_none(
@@ -279,13 +274,6 @@ class AssociationOperations(MigrationHubBase):
                 ),
             ),
         )
-
-
-_KEYS: dict[str, Callable[[Any], str]] = {
-    "created_artifact": lambda r: r.name,
-    "discovered_resource": lambda r: r.configuration_id,
-    "source_resource": lambda r: r.name,
-}
 
 
 # Names of up to 1,600 characters: long keys.

@@ -15,9 +15,10 @@ from typing import Any
 from ..clock import from_us, now_us
 from ..context import RequestContext
 from ..errors import InvalidInputException
+from ..store.rows import HomeRegionControl
 from ..store.transaction import Transaction
 from . import pagination
-from .base import Provider
+from .base import Provider, reads, writes
 
 CONTROLS = pagination.Listing("DescribeHomeRegionControls", (str,))
 _ID_ALPHABET = string.ascii_lowercase + string.digits
@@ -29,78 +30,66 @@ def new_control_id() -> str:
 
 def add_control(tx: Transaction, account_id: str, home_region: str) -> dict[str, Any]:
     """Record a home-region control for the account and return its description."""
-    control = {
-        "control_id": new_control_id(),
-        "account_id": account_id,
-        "home_region": home_region,
-        "target_type": "ACCOUNT",
-        "target_id": account_id,
-        "requested_us": now_us(),
-    }
-    tx.insert_home_region_control(**control)
+    control = HomeRegionControl(
+        control_id=new_control_id(),
+        account_id=account_id,
+        home_region=home_region,
+        target_type="ACCOUNT",
+        target_id=account_id,
+        requested_us=now_us(),
+    )
+    tx.insert_home_region_control(control)
     return _describe(control)
 
 
-def _describe(row: Any) -> dict[str, Any]:
-    get = row.get if isinstance(row, dict) else row._mapping.get
-    target: dict[str, Any] = {"Type": get("target_type")}
-    if get("target_id"):
-        target["Id"] = get("target_id")
+def _describe(control: HomeRegionControl) -> dict[str, Any]:
+    target: dict[str, Any] = {"Type": control.target_type}
+    if control.target_id:
+        target["Id"] = control.target_id
     return {
-        "ControlId": get("control_id"),
-        "HomeRegion": get("home_region"),
+        "ControlId": control.control_id,
+        "HomeRegion": control.home_region,
         "Target": target,
-        "RequestedTime": from_us(get("requested_us")),
+        "RequestedTime": from_us(control.requested_us),
     }
 
 
 class HomeRegionProvider(Provider):
-    async def create_home_region_control(
+    @writes
+    def create_home_region_control(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         home_region: str,
         target: dict[str, Any],
-        dry_run: bool = False,
     ) -> dict[str, Any]:
         target_id = target.get("Id", ctx.account_id)
         if target_id != ctx.account_id:
+            raise InvalidInputException(f"Target.Id {target_id} is not the caller's account {ctx.account_id}")
+        tx.lock_account(ctx.account_id)  # one home region, even across replicas
+        existing = tx.list_home_region_controls(
+            ctx.account_id, control_id=None, home_region=None, target_type=None, target_id=None, after=None, limit=1
+        )
+        if existing:
+            current = existing[0]
+            if current.home_region == home_region:
+                return {"HomeRegionControl": _describe(current)}
             raise InvalidInputException(
-                f"Target.Id {target_id} is not the caller's account {ctx.account_id}"
+                f"The home region of account {ctx.account_id} is already {current.home_region} "
+                f"(control {current.control_id}); delete that control to choose another"
             )
+        return {"HomeRegionControl": add_control(tx, ctx.account_id, home_region)}
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            tx.lock_account(ctx.account_id)  # one home region, even across replicas
-            existing = tx.list_home_region_controls(
-                ctx.account_id,
-                control_id=None,
-                home_region=None,
-                target_type=None,
-                target_id=None,
-                after=None,
-                limit=1,
-            )
-            if existing:
-                current = existing[0]
-                if current.home_region == home_region:
-                    return {"HomeRegionControl": _describe(current)}
-                raise InvalidInputException(
-                    f"The home region of account {ctx.account_id} is already {current.home_region} "
-                    f"(control {current.control_id}); delete that control to choose another"
-                )
-            return {"HomeRegionControl": add_control(tx, ctx.account_id, home_region)}
+    @writes
+    def delete_home_region_control(self, tx: Transaction, ctx: RequestContext, control_id: str) -> dict[str, Any]:
+        if not tx.delete_home_region_control(ctx.account_id, control_id):
+            raise InvalidInputException(f"Home region control {control_id} does not exist")
+        return {}
 
-        return await self.store.awrite(work)
-
-    async def delete_home_region_control(self, ctx: RequestContext, control_id: str) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            if not tx.delete_home_region_control(ctx.account_id, control_id):
-                raise InvalidInputException(f"Home region control {control_id} does not exist")
-            return {}
-
-        return await self.store.awrite(work)
-
-    async def describe_home_region_controls(
+    @reads
+    def describe_home_region_controls(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         control_id: str | None = None,
         home_region: str | None = None,
@@ -114,22 +103,15 @@ class HomeRegionProvider(Provider):
             "target_type": target.get("Type") if target else None,
             "target_id": target.get("Id") if target else None,
         }
-        pages = self.tokens.pages(CONTROLS, ctx.account_id, filters)
+        rows, token = self.tokens.pages(CONTROLS, ctx.account_id, filters).page(
+            lambda after, n: tx.list_home_region_controls(
+                ctx.account_id, **filters, after=after[0] if after else None, limit=n
+            ),
+            next_token, max_results or 100, lambda r: (r.control_id,),
+        )
+        return pagination.listing("HomeRegionControls", [_describe(r) for r in rows], token)
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            rows, token = pages.page(
-                lambda after, n: tx.list_home_region_controls(
-                    ctx.account_id, **filters, after=after[0] if after else None, limit=n
-                ),
-                next_token, max_results or 100, lambda r: (r.control_id,),
-            )
-            return pagination.listing("HomeRegionControls", [_describe(r) for r in rows], token)
-
-        return await self.store.aread(work)
-
-    async def get_home_region(self, ctx: RequestContext) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            home = tx.home_region(ctx.account_id)
-            return {"HomeRegion": home} if home else {}
-
-        return await self.store.aread(work)
+    @reads
+    def get_home_region(self, tx: Transaction, ctx: RequestContext) -> dict[str, Any]:
+        home = tx.home_region(ctx.account_id)
+        return {"HomeRegion": home} if home else {}

@@ -1,10 +1,12 @@
 """The ``mgh`` service.
 
 One method per operation, named after it in snake_case, taking the validated
-input members as snake_case keywords (native values: datetimes, ints) and
-returning the output shape as a dict. The rules here are the domain's;
-validation, dry runs and the wire are handled before a method is called. The
-operations are grouped by what they act on, one module each.
+input members (but ``DryRun``) as snake_case keywords (native values:
+datetimes, ints) and returning the output shape as a dict. The rules here are
+the domain's; validation, dry runs and the wire are handled before a method is
+called, the transaction and the home-region rules by its ``@reads`` or
+``@writes`` (base.py). The operations are grouped by what they act on, one
+module each.
 """
 
 from __future__ import annotations

@@ -11,9 +11,10 @@ from ..clock import from_us, now_us, to_us
 from ..context import RequestContext
 from ..errors import InvalidInputException, ResourceNotFoundException
 from ..protocol.validation import INT64_MAX
+from ..store.rows import Task, TaskUpdate
 from ..store.transaction import Transaction
 from . import pagination
-from .base import MigrationHubBase
+from .base import MigrationHubBase, reads, writes
 
 FINAL_STATUSES = frozenset({"COMPLETED", "FAILED"})
 DEFAULT_PAGE = 100
@@ -35,7 +36,7 @@ TASKS = pagination.Listing("ListMigrationTasks", (str, str))  # (stream, task)
 UPDATES = pagination.Listing("ListMigrationTaskUpdates", (int, int))  # (update time, row id)
 
 
-def describable(ctx: RequestContext) -> Callable[[Any], bool]:
+def describable(ctx: RequestContext) -> Callable[[Task], bool]:
     """Whether the caller may describe a task row: what the task listings show."""
     region, account = ctx.arn_region, ctx.account_id
     return lambda row: ctx.allows(
@@ -46,84 +47,73 @@ def describable(ctx: RequestContext) -> Callable[[Any], bool]:
 class TaskOperations(MigrationHubBase):
     # -- progress update streams ------------------------------------------------
 
-    async def create_progress_update_stream(
-        self, ctx: RequestContext, progress_update_stream_name: str, dry_run: bool = False
+    @writes
+    def create_progress_update_stream(
+        self, tx: Transaction, ctx: RequestContext, progress_update_stream_name: str
     ) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            stream = tx.stream(ctx.account_id, progress_update_stream_name)
-            if stream is None:
-                tx.create_stream(ctx.account_id, progress_update_stream_name, now_us())
-            elif stream.deleting:
-                raise InvalidInputException(
-                    f"Progress update stream {progress_update_stream_name} is being deleted"
-                )
-            return {}
-
-        return await self.store.awrite(work)
+        stream = tx.stream(ctx.account_id, progress_update_stream_name)
+        if stream is None:
+            tx.create_stream(ctx.account_id, progress_update_stream_name, now_us())
+        elif stream.deleting:
+            raise InvalidInputException(f"Progress update stream {progress_update_stream_name} is being deleted")
+        return {}
 
     async def delete_progress_update_stream(
-        self, ctx: RequestContext, progress_update_stream_name: str, dry_run: bool = False
+        self, ctx: RequestContext, progress_update_stream_name: str
     ) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            stream = tx.stream(ctx.account_id, progress_update_stream_name)
-            if stream is None:
-                raise ResourceNotFoundException(
-                    f"Progress update stream {progress_update_stream_name} does not exist"
-                )
-            if not stream.deleting:
-                tx.mark_stream_deleting(stream.id)
-            return {}
-
-        result = await self.store.awrite(work)
-        self._on_stream_deleting()
+        result = await self._mark_stream_deleting(ctx, progress_update_stream_name)
+        self._on_stream_deleting()  # committed: the background deleter may start on it
         return result
 
-    async def list_progress_update_streams(
-        self, ctx: RequestContext, next_token: str | None = None, max_results: int | None = None
+    @writes
+    def _mark_stream_deleting(
+        self, tx: Transaction, ctx: RequestContext, progress_update_stream_name: str
     ) -> dict[str, Any]:
-        pages = self.tokens.pages(STREAMS, ctx.account_id)
+        stream = tx.stream(ctx.account_id, progress_update_stream_name)
+        if stream is None:
+            raise ResourceNotFoundException(f"Progress update stream {progress_update_stream_name} does not exist")
+        if not stream.deleting:
+            tx.mark_stream_deleting(stream.id)
+        return {}
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            names, token = pages.page(
-                lambda after, n: tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=n),
-                next_token, max_results or DEFAULT_PAGE, lambda name: (name,),
-            )
-            summaries = [{"ProgressUpdateStreamName": n} for n in names]
-            return pagination.listing("ProgressUpdateStreamSummaryList", summaries, token)
-
-        return await self.store.aread(work)
+    @reads
+    def list_progress_update_streams(
+        self, tx: Transaction, ctx: RequestContext, next_token: str | None = None, max_results: int | None = None
+    ) -> dict[str, Any]:
+        names, token = self.tokens.pages(STREAMS, ctx.account_id).page(
+            lambda after, n: tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=n),
+            next_token, max_results or DEFAULT_PAGE, lambda name: (name,),
+        )
+        summaries = [{"ProgressUpdateStreamName": n} for n in names]
+        return pagination.listing("ProgressUpdateStreamSummaryList", summaries, token)
 
     # -- migration tasks ---------------------------------------------------------
 
-    async def import_migration_task(
+    @writes
+    def import_migration_task(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            stream = self.live_stream(tx, ctx, progress_update_stream)
-            if tx.task(ctx.account_id, progress_update_stream, migration_task_name) is None:
-                tx.create_task(stream.id, ctx.account_id, progress_update_stream, migration_task_name, now_us())
-            return {}
+        stream = self.live_stream(tx, ctx, progress_update_stream)
+        if tx.task(ctx.account_id, progress_update_stream, migration_task_name) is None:
+            tx.create_task(stream.id, ctx.account_id, progress_update_stream, migration_task_name, now_us())
+        return {}
 
-        return await self.store.awrite(work)
-
-    async def notify_migration_task_state(
+    @writes
+    def notify_migration_task_state(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         task: dict[str, Any],
         update_date_time: datetime,
         next_update_seconds: int,
-        dry_run: bool = False,
     ) -> dict[str, Any]:
+        task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
         update_us = to_us(update_date_time)
         state = {
             "status": task["Status"],
@@ -133,89 +123,68 @@ class TaskOperations(MigrationHubBase):
             "next_update_seconds": next_update_seconds,
             "stale_at_us": stale_at_us(task["Status"], update_us, next_update_seconds),
         }
+        tx.record_update(task_id, state, now_us())
+        return {}
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
-            tx.record_update(task_id, state, now_us())
-            return {}
-
-        return await self.store.awrite(work)
-
-    async def describe_migration_task(
-        self, ctx: RequestContext, progress_update_stream: str, migration_task_name: str
+    @reads
+    def describe_migration_task(
+        self, tx: Transaction, ctx: RequestContext, progress_update_stream: str, migration_task_name: str
     ) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            row = self.readable_task(tx, ctx, progress_update_stream, migration_task_name)
-            described: dict[str, Any] = {
-                "ProgressUpdateStream": row.stream_name,
-                "MigrationTaskName": row.name,
-            }
-            if row.status is not None:
-                described["Task"] = _task_state(row)
-                described["UpdateDateTime"] = from_us(row.update_us)
-            attributes = tx.resource_attributes(row.id)
-            if attributes:
-                described["ResourceAttributeList"] = [{"Type": a.type, "Value": a.value} for a in attributes]
-            return {"MigrationTask": described}
+        row = self.readable_task(tx, ctx, progress_update_stream, migration_task_name)
+        described: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
+        if row.status is not None:
+            described["Task"] = _task_state(row)
+            described["UpdateDateTime"] = from_us(row.update_us)
+        attributes = tx.resource_attributes(row.id)
+        if attributes:
+            described["ResourceAttributeList"] = [{"Type": a.type, "Value": a.value} for a in attributes]
+        return {"MigrationTask": described}
 
-        return await self.store.aread(work)
-
-    async def list_migration_tasks(
+    @reads
+    def list_migration_tasks(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         next_token: str | None = None,
         max_results: int | None = None,
         resource_name: str | None = None,
     ) -> dict[str, Any]:
-        pages = self.tokens.pages(TASKS, ctx.account_id, resource_name)
+        # Only tasks the caller may describe, filtered before the page is cut.
+        rows, token = self.tokens.pages(TASKS, ctx.account_id, resource_name).page(
+            lambda after, n: tx.list_tasks(ctx.account_id, after=after, limit=n, configuration_id=resource_name),
+            next_token, max_results or DEFAULT_PAGE, lambda r: (r.stream_name, r.name), describable(ctx),
+        )
+        return pagination.listing("MigrationTaskSummaryList", [_summary(r) for r in rows], token)
 
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            # Only tasks the caller may describe, filtered before the page is cut.
-            rows, token = pages.page(
-                lambda after, n: tx.list_tasks(
-                    ctx.account_id, after=after, limit=n, configuration_id=resource_name
-                ),
-                next_token, max_results or DEFAULT_PAGE, lambda r: (r.stream_name, r.name), describable(ctx),
-            )
-            return pagination.listing("MigrationTaskSummaryList", [_summary(r) for r in rows], token)
-
-        return await self.store.aread(work)
-
-    async def list_migration_task_updates(
+    @reads
+    def list_migration_task_updates(
         self,
+        tx: Transaction,
         ctx: RequestContext,
         progress_update_stream: str,
         migration_task_name: str,
         next_token: str | None = None,
         max_results: int | None = None,
     ) -> dict[str, Any]:
-        def work(tx: Transaction) -> dict[str, Any]:
-            self.check_home_region(tx, ctx)
-            task = self.readable_task(tx, ctx, progress_update_stream, migration_task_name)
-            # The task's id in the scope keeps one task's token off another's
-            # history, and off a new task of the same name.
-            pages = self.tokens.pages(UPDATES, ctx.account_id, task.id)
-            rows, token = pages.page(
-                lambda after, n: tx.list_task_updates(task.id, after=after, limit=n),
-                next_token, max_results or DEFAULT_PAGE, lambda r: (r.update_us, r.id),
-            )
-            updates = [
-                {
-                    "UpdateDateTime": from_us(r.update_us),
-                    "UpdateType": "MIGRATION_TASK_STATE_UPDATED",
-                    "MigrationTaskState": _task_state(r),
-                }
-                for r in rows
-            ]
-            return pagination.listing("MigrationTaskUpdateList", updates, token)
-
-        return await self.store.aread(work)
+        task = self.readable_task(tx, ctx, progress_update_stream, migration_task_name)
+        # The task's id in the scope keeps one task's token off another's
+        # history, and off a new task of the same name.
+        rows, token = self.tokens.pages(UPDATES, ctx.account_id, task.id).page(
+            lambda after, n: tx.list_task_updates(task.id, after=after, limit=n),
+            next_token, max_results or DEFAULT_PAGE, lambda r: (r.update_us, r.id),
+        )
+        updates = [
+            {
+                "UpdateDateTime": from_us(r.update_us),
+                "UpdateType": "MIGRATION_TASK_STATE_UPDATED",
+                "MigrationTaskState": _task_state(r),
+            }
+            for r in rows
+        ]
+        return pagination.listing("MigrationTaskUpdateList", updates, token)
 
 
-def _task_state(row: Any) -> dict[str, Any]:
+def _task_state(row: Task | TaskUpdate) -> dict[str, Any]:
     state: dict[str, Any] = {"Status": row.status}
     if row.status_detail is not None:
         state["StatusDetail"] = row.status_detail
@@ -224,7 +193,7 @@ def _task_state(row: Any) -> dict[str, Any]:
     return state
 
 
-def _summary(row: Any) -> dict[str, Any]:
+def _summary(row: Task) -> dict[str, Any]:
     summary: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
     if row.status is not None:
         summary.update(_task_state(row))

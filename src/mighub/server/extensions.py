@@ -31,6 +31,7 @@ from ..models import operations_by_target, service_model, task_statuses
 from ..protocol.headers import single_valued
 from ..provider import pagination
 from ..provider.tasks import describable
+from ..store.rows import Task
 from ..store.transaction import Transaction
 
 
@@ -192,7 +193,7 @@ async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> di
     now = now_us()
     ctx.arn_region_fallback = hub.arn_region_fallback
 
-    def work(tx: Transaction) -> tuple[list[Any], str | None]:
+    def work(tx: Transaction) -> tuple[list[Task], str | None]:
         # The ARNs the rows are filtered by carry the account's home region.
         ctx.arn_region = ctx.arn_region_for(tx.home_region(ctx.account_id))
         # Only tasks the caller may describe, filtered before the page is cut.
@@ -213,7 +214,7 @@ async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> di
     return pagination.listing("Tasks", [_task_row(r, now) for r in rows], token)
 
 
-def _task_row(row: Any, now: int) -> dict[str, Any]:
+def _task_row(row: Task, now: int) -> dict[str, Any]:
     return {
         "ProgressUpdateStream": row.stream_name,
         "MigrationTaskName": row.name,

@@ -113,7 +113,8 @@ class Hub:
         if method is None:  # every modeled operation has a method; a newer botocore may add more
             raise UnknownOperationException(f"{operation.name} is not implemented by this hub")
         names = _argument_names(operation)
-        arguments = {names[key]: value for key, value in params.items()}
+        # DryRun was answered above: no provider method takes it.
+        arguments = {names[key]: value for key, value in params.items() if key != "DryRun"}
         for _ in range(REAUTHORIZE):
             try:
                 result = await method(ctx, **arguments)

@@ -1,7 +1,8 @@
 """Every query the hub makes, written once for every engine.
 
 A ``Transaction`` wraps one open database transaction; the provider's units of
-work call its methods and never see SQL. Listing methods take the last key of
+work call its methods and never see SQL. Rows come back as the named, typed
+tuples of rows.py. Listing methods take the last key of
 the previous page (keyset pagination), so a page costs the same however deep
 it is and however many rows the account holds.
 """
@@ -9,13 +10,27 @@ it is and however many rows the account holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, delete, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, tuple_, update
 
 from . import dialect
 from .keys import LongKey
 from .prepared import Prepared
+from .rows import (
+    ApplicationState,
+    Association,
+    CreatedArtifact,
+    DiscoveredResource,
+    HomeRegionControl,
+    ResourceAttribute,
+    SourceResource,
+    Stream,
+    StreamAndTask,
+    Task,
+    TaskUpdate,
+    columns,
+)
 from .schema import (
     TASK_CHILDREN,
     accounts,
@@ -31,14 +46,19 @@ from .schema import (
     tasks,
 )
 
-# Things associated with a task by name: (table, the key naming each one).
-ASSOCIATIONS = {
-    "created_artifact": (created_artifacts, LongKey([created_artifacts.c.task_id], created_artifacts.c.name)),
+# Things associated with a task by name: (table, the key naming each one, their rows).
+ASSOCIATIONS: dict[str, tuple[Any, LongKey, type[Association]]] = {
+    "created_artifact": (
+        created_artifacts, LongKey([created_artifacts.c.task_id], created_artifacts.c.name), CreatedArtifact
+    ),
     "discovered_resource": (
         discovered_resources,
         LongKey([discovered_resources.c.task_id], discovered_resources.c.configuration_id),
+        DiscoveredResource,
     ),
-    "source_resource": (source_resources, LongKey([source_resources.c.task_id], source_resources.c.name)),
+    "source_resource": (
+        source_resources, LongKey([source_resources.c.task_id], source_resources.c.name), SourceResource
+    ),
 }
 APPLICATION = LongKey([application_states.c.account_id], application_states.c.application_id)
 
@@ -51,10 +71,10 @@ _HOME_REGION = Prepared(
     .order_by(home_region_controls.c.requested_us, home_region_controls.c.control_id)
     .limit(1)
 )
-_STREAM = select(streams.c.id, streams.c.deleting).where(
+_STREAM = select(*columns(streams, Stream)).where(
     streams.c.account_id == bindparam("account_id"), streams.c.name == bindparam("stream_name")
 )
-_TASK = select(tasks).where(
+_TASK = select(*columns(tasks, Task)).where(
     tasks.c.account_id == bindparam("account_id"),
     tasks.c.stream_name == bindparam("stream_name"),
     tasks.c.name == bindparam("task_name"),
@@ -103,12 +123,6 @@ _APPLY_STATE = Prepared(
         stale_at_us=bindparam("v_stale_at_us"),
     )
 )
-
-
-class StreamAndTask(NamedTuple):
-    stream_id: int
-    deleting: bool
-    task_id: int | None
 
 
 class Transaction:
@@ -162,8 +176,8 @@ class Transaction:
         row = _HOME_REGION.execute(self.conn, self.cursor, {"account_id": account_id}).fetchone()
         return row[0] if row else None
 
-    def insert_home_region_control(self, **values: Any) -> None:
-        self.conn.execute(insert(home_region_controls).values(**values))
+    def insert_home_region_control(self, control: HomeRegionControl) -> None:
+        self.conn.execute(insert(home_region_controls).values(**control._asdict()))
 
     def delete_home_region_control(self, account_id: str, control_id: str) -> int:
         c = home_region_controls.c
@@ -182,9 +196,9 @@ class Transaction:
         target_id: str | None,
         after: str | None,
         limit: int,
-    ) -> Sequence[Row[Any]]:
+    ) -> list[HomeRegionControl]:
         c = home_region_controls.c
-        query = select(home_region_controls).where(c.account_id == account_id)
+        query = select(*columns(home_region_controls, HomeRegionControl)).where(c.account_id == account_id)
         for column, value in (
             (c.control_id, control_id),
             (c.home_region, home_region),
@@ -195,12 +209,13 @@ class Transaction:
                 query = query.where(column == value)
         if after is not None:
             query = query.where(c.control_id > after)
-        return self.conn.execute(query.order_by(c.control_id).limit(limit)).all()
+        return list(map(HomeRegionControl._make, self.conn.execute(query.order_by(c.control_id).limit(limit))))
 
     # -- streams -----------------------------------------------------------------
 
-    def stream(self, account_id: str, name: str) -> Row[Any] | None:
-        return self.conn.execute(_STREAM, {"account_id": account_id, "stream_name": name}).first()
+    def stream(self, account_id: str, name: str) -> Stream | None:
+        row = self.conn.execute(_STREAM, {"account_id": account_id, "stream_name": name}).first()
+        return Stream._make(row) if row else None
 
     def stream_and_task(self, account_id: str, stream_name: str, task_name: str) -> StreamAndTask | None:
         """None if the stream does not exist; ``task_id`` None if it has no such task."""
@@ -251,9 +266,10 @@ class Transaction:
 
     # -- tasks -------------------------------------------------------------------
 
-    def task(self, account_id: str, stream_name: str, name: str) -> Row[Any] | None:
+    def task(self, account_id: str, stream_name: str, name: str) -> Task | None:
         params = {"account_id": account_id, "stream_name": stream_name, "task_name": name}
-        return self.conn.execute(_TASK, params).first()
+        row = self.conn.execute(_TASK, params).first()
+        return Task._make(row) if row else None
 
     def create_task(self, stream_id: int, account_id: str, stream_name: str, name: str, now_us: int) -> None:
         self.conn.execute(
@@ -282,12 +298,12 @@ class Transaction:
         after: tuple[str, str] | None,
         limit: int,
         configuration_id: str | None = None,
-    ) -> Sequence[Row[Any]]:
+    ) -> list[Task]:
         """Tasks in (stream, name) order; only those associated with the
         discovered resource ``configuration_id`` when it is given."""
         c = tasks.c
         query = (
-            select(tasks)
+            select(*columns(tasks, Task))
             .join(streams, streams.c.id == c.stream_id)
             .where(c.account_id == account_id, streams.c.deleting.is_(False))
         )
@@ -299,16 +315,16 @@ class Transaction:
             )
         if after is not None:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
-        return self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit)).all()
+        return list(map(Task._make, self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit))))
 
     def list_task_updates(
         self, task_id: int, *, after: tuple[int, int] | None, limit: int
-    ) -> Sequence[Row[Any]]:
+    ) -> list[TaskUpdate]:
         c = task_updates.c
-        query = select(task_updates).where(c.task_id == task_id)
+        query = select(*columns(task_updates, TaskUpdate)).where(c.task_id == task_id)
         if after is not None:
             query = query.where(tuple_(c.update_us, c.id) > tuple_(*after))
-        return self.conn.execute(query.order_by(c.update_us, c.id).limit(limit)).all()
+        return list(map(TaskUpdate._make, self.conn.execute(query.order_by(c.update_us, c.id).limit(limit))))
 
     def find_tasks(
         self,
@@ -320,11 +336,11 @@ class Transaction:
         fresh_at_us: int | None,
         after: tuple[str, str] | None,
         limit: int,
-    ) -> Sequence[Row[Any]]:
+    ) -> list[Task]:
         """Tasks filtered for people: by stream, status, and staleness at a time."""
         c = tasks.c
         query = (
-            select(tasks)
+            select(*columns(tasks, Task))
             .join(streams, streams.c.id == c.stream_id)
             .where(c.account_id == account_id, streams.c.deleting.is_(False))
         )
@@ -338,7 +354,7 @@ class Transaction:
             query = query.where(or_(c.stale_at_us.is_(None), c.stale_at_us >= fresh_at_us))
         if after is not None:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
-        return self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit)).all()
+        return list(map(Task._make, self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit))))
 
     # -- what is associated with a task -------------------------------------------
 
@@ -353,14 +369,14 @@ class Transaction:
                 ],
             )
 
-    def resource_attributes(self, task_id: int) -> Sequence[Row[Any]]:
+    def resource_attributes(self, task_id: int) -> list[ResourceAttribute]:
         c = resource_attributes.c
-        query = select(c.type, c.value).where(c.task_id == task_id).order_by(c.position)
-        return self.conn.execute(query).all()
+        query = select(*columns(resource_attributes, ResourceAttribute)).where(c.task_id == task_id)
+        return list(map(ResourceAttribute._make, self.conn.execute(query.order_by(c.position))))
 
     def associate(self, kind: str, task_id: int, key: str, values: dict[str, Any]) -> None:
         """Associate ``key`` with the task, or update the association's values."""
-        table, long_key = ASSOCIATIONS[kind]
+        table, long_key, _ = ASSOCIATIONS[kind]
         query = self._insert(table).values(task_id=task_id, **{long_key.key.name: key}, **values)
         target = long_key.conflict_target(self.dialect)
         if values:
@@ -370,7 +386,7 @@ class Transaction:
         self.conn.execute(query)
 
     def disassociate(self, kind: str, task_id: int, key: str) -> int:
-        table, long_key = ASSOCIATIONS[kind]
+        table, long_key, _ = ASSOCIATIONS[kind]
         result = self.conn.execute(
             delete(table).where(table.c.task_id == task_id, long_key.equals(self.dialect, key))
         )
@@ -378,12 +394,12 @@ class Transaction:
 
     def list_associations(
         self, kind: str, task_id: int, *, after: str | None, limit: int
-    ) -> Sequence[Row[Any]]:
-        table, key = ASSOCIATIONS[kind]
-        query = select(table).where(table.c.task_id == task_id)
+    ) -> list[Association]:
+        table, key, row = ASSOCIATIONS[kind]
+        query = select(*columns(table, row)).where(table.c.task_id == task_id)
         if after is not None:
             query = query.where(key.after(self.dialect, after))
-        return self.conn.execute(query.order_by(*key.order_by(self.dialect)).limit(limit)).all()
+        return list(map(row._make, self.conn.execute(query.order_by(*key.order_by(self.dialect)).limit(limit))))
 
     def association_key(self, kind: str, task_id: int, head: str, digest: bytes) -> str | None:
         """The key associated with the task that begins with ``head`` and has this
@@ -392,12 +408,13 @@ class Transaction:
 
     # -- application states -------------------------------------------------------
 
-    def application_state(self, account_id: str, application_id: str) -> Row[Any] | None:
+    def application_state(self, account_id: str, application_id: str) -> ApplicationState | None:
         c = application_states.c
-        query = select(application_states).where(
+        query = select(*columns(application_states, ApplicationState)).where(
             c.account_id == account_id, APPLICATION.equals(self.dialect, application_id)
         )
-        return self.conn.execute(query).first()
+        row = self.conn.execute(query).first()
+        return ApplicationState._make(row) if row else None
 
     def put_application_state(self, account_id: str, application_id: str, status: str, update_us: int) -> None:
         """Record the state unless the application already holds a newer one."""
@@ -418,14 +435,15 @@ class Transaction:
         application_ids: Sequence[str] | None,
         after: str | None,
         limit: int,
-    ) -> Sequence[Row[Any]]:
+    ) -> list[ApplicationState]:
         c = application_states.c
-        query = select(application_states).where(c.account_id == account_id)
+        query = select(*columns(application_states, ApplicationState)).where(c.account_id == account_id)
         if application_ids is not None:
             query = query.where(APPLICATION.in_(self.dialect, application_ids))
         if after is not None:
             query = query.where(APPLICATION.after(self.dialect, after))
-        return self.conn.execute(query.order_by(*APPLICATION.order_by(self.dialect)).limit(limit)).all()
+        ordered = query.order_by(*APPLICATION.order_by(self.dialect)).limit(limit)
+        return list(map(ApplicationState._make, self.conn.execute(ordered)))
 
     def application_id(self, account_id: str, head: str, digest: bytes) -> str | None:
         """The account's ApplicationId that begins with ``head`` and has this
