@@ -204,3 +204,17 @@ def test_provider_methods_take_the_model_input_but_dry_run(store: TallyStore) ->
         shape = operation.model.input_shape
         members = {xform_name(name) for name in shape.members} if shape else set()
         assert taken == members - {"dry_run"}, operation.name
+
+
+def test_a_dry_run_refuses_what_the_real_call_would(store: TallyStore) -> None:
+    """A control for another account is refused before the dry run is answered, and
+    costs no trip through the writer."""
+    hub = Hub(store)
+    call(hub, "GetHomeRegion", {})
+    other = {"HomeRegion": "us-west-2", "Target": {"Type": "ACCOUNT", "Id": "999999999999"}}
+    writes = store.tally["write"]
+    assert code_of(hub, "CreateHomeRegionControl", {**other, "DryRun": True}) == "InvalidInputException"
+    assert code_of(hub, "CreateHomeRegionControl", other) == "InvalidInputException"
+    assert store.tally["write"] == writes
+    mine = {"HomeRegion": "us-east-1", "Target": {"Type": "ACCOUNT", "Id": ACCOUNT_A}}
+    assert code_of(hub, "CreateHomeRegionControl", {**mine, "DryRun": True}) == "DryRunOperation"

@@ -57,7 +57,7 @@ class Provider:
         self.store = store
         self.tokens = Tokens(store.token_key)
 
-    def validate(self, operation: str, params: dict[str, Any]) -> None:
+    def validate(self, ctx: RequestContext, params: dict[str, Any]) -> None:
         """Checks beyond the model's constraints, run before any dry run is
         answered, so a dry run never promises what the real call would refuse."""
 

@@ -55,6 +55,13 @@ def _describe(control: HomeRegionControl) -> dict[str, Any]:
 
 
 class HomeRegionProvider(Provider):
+    def validate(self, ctx: RequestContext, params: dict[str, Any]) -> None:
+        # Before any dry run is answered: a control is only ever for the caller's own account.
+        if ctx.operation.name == "CreateHomeRegionControl":
+            target_id = params["Target"].get("Id", ctx.account_id)
+            if target_id != ctx.account_id:
+                raise InvalidInputException(f"Target.Id {target_id} is not the caller's account {ctx.account_id}")
+
     @writes
     def create_home_region_control(
         self,
@@ -63,9 +70,6 @@ class HomeRegionProvider(Provider):
         home_region: str,
         target: dict[str, Any],
     ) -> dict[str, Any]:
-        target_id = target.get("Id", ctx.account_id)
-        if target_id != ctx.account_id:
-            raise InvalidInputException(f"Target.Id {target_id} is not the caller's account {ctx.account_id}")
         tx.lock_account(ctx.account_id)  # one home region, even across replicas
         existing = tx.list_home_region_controls(
             ctx.account_id, control_id=None, home_region=None, target_type=None, target_id=None, after=None, limit=1

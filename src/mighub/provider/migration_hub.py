@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..context import RequestContext
 from .applications import ApplicationOperations
 from .associations import AssociationOperations, check_resource_attributes
 from .tasks import TaskOperations
 
 
 class MigrationHubProvider(TaskOperations, AssociationOperations, ApplicationOperations):
-    def validate(self, operation: str, params: dict[str, Any]) -> None:
-        if operation == "PutResourceAttributes":
+    def validate(self, ctx: RequestContext, params: dict[str, Any]) -> None:
+        if ctx.operation.name == "PutResourceAttributes":
             check_resource_attributes(params["ResourceAttributeList"])

@@ -88,7 +88,7 @@ class Hub:
         operation = ctx.operation
         params = validate_input(operation.model.input_shape, body)
         provider = self._providers[operation.service]
-        provider.validate(operation.name, params)
+        provider.validate(ctx, params)
         ctx.arn_region_fallback = self.arn_region_fallback
         cached = self._arn_regions.get(ctx.account_id)
         ctx.arn_region = cached or await self._read_arn_region(ctx)
