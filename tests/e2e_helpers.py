@@ -66,6 +66,11 @@ class Databases:
             url = self._urls[data_dir] = self.create()
         return ["--database", url]
 
+    def fresh_url(self, directory: Path, name: str = "hub.sqlite3") -> str:
+        """A new, empty database of this backend for an in-process ``Store``: a
+        SQLite file in ``directory``, or a new PostgreSQL database."""
+        return f"sqlite:///{directory / name}" if self.backend == "sqlite" else self.create()
+
     def create(self) -> str:
         """A new, empty PostgreSQL database; its URL."""
         import psycopg

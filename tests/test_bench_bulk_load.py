@@ -55,7 +55,7 @@ def listing(hub: Hub, account: str = ACCOUNT) -> list[dict[str, Any]]:
 
 
 def fresh_url(databases: Any, directory: Path) -> str:
-    return f"sqlite:///{directory / 'hub.sqlite3'}" if databases.backend == "sqlite" else databases.create()
+    return databases.fresh_url(directory)
 
 
 def load(url: str) -> None:

@@ -64,7 +64,7 @@ def bytewise(keys: list[str]) -> list[str]:
 
 @pytest.fixture
 def hub(databases: Any, tmp_path: Path) -> Iterator[Hub]:
-    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}" if databases.backend == "sqlite" else databases.create()
+    url = databases.fresh_url(tmp_path)
     store = Store(url)
     yield Hub(store)
     store.close()

@@ -52,7 +52,7 @@ class TallyStore(Store):
 
 @pytest.fixture
 def store(databases: Any, tmp_path: Path) -> Iterator[TallyStore]:
-    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}" if databases.backend == "sqlite" else databases.create()
+    url = databases.fresh_url(tmp_path)
     found = TallyStore(url)
     yield found
     found.close()

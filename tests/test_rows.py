@@ -21,7 +21,7 @@ ACCOUNT = "111122223333"
 
 @pytest.fixture
 def store(databases: Any, tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}" if databases.backend == "sqlite" else databases.create()
+    url = databases.fresh_url(tmp_path)
     found = Store(url)
     yield found
     found.close()

@@ -36,7 +36,7 @@ CONFIGURATION = "d-shared"
 
 @pytest.fixture
 def store(databases: Any, tmp_path: Path) -> Iterator[Store]:
-    url = f"sqlite:///{tmp_path / 'hub.sqlite3'}" if databases.backend == "sqlite" else databases.create()
+    url = databases.fresh_url(tmp_path)
     found = Store(url)
     yield found
     found.close()
@@ -306,10 +306,7 @@ def test_long_keys_still_make_tokens_the_model_accepts(hub: Hub, size: int) -> N
 
 def test_the_token_key_is_kept_in_the_database(databases: Any, tmp_path: Path) -> None:
     """One key per database, the same for every store opened on it; another database has its own."""
-    urls = [
-        f"sqlite:///{tmp_path / name}" if databases.backend == "sqlite" else databases.create()
-        for name in ("one.sqlite3", "two.sqlite3")
-    ]
+    urls = [databases.fresh_url(tmp_path, name) for name in ("one.sqlite3", "two.sqlite3")]
     keys = []
     for url in (urls[0], urls[0], urls[1]):
         store = Store(url)
