@@ -178,8 +178,7 @@ class MighubServer:
             last_error = self.log_tail()
             self._terminate(force=True)
         raise RuntimeError(
-            f"mighub serve did not become healthy within {STARTUP_TIMEOUT}s.\n"
-            f"Log tail ({self.log_path}):\n{last_error}"
+            f"mighub serve did not become healthy within {STARTUP_TIMEOUT}s.\nLog tail ({self.log_path}):\n{last_error}"
         )
 
     def _wait_healthy(self) -> bool:
@@ -260,9 +259,7 @@ class MighubServer:
         return make_client(self.endpoint, service, region=region, validate=validate)
 
 
-def make_client(
-    endpoint: str, service: str, region: str = REGION, validate: bool = True, attempts: int = 1
-) -> Any:
+def make_client(endpoint: str, service: str, region: str = REGION, validate: bool = True, attempts: int = 1) -> Any:
     """A boto3 client; ``attempts`` > 1 turns on the SDK's standard retries."""
     config = Config(
         parameter_validation=validate,
@@ -380,5 +377,3 @@ def list_all_updates(mgh: Any, stream: str, task: str, page_size: int = 100) -> 
         if not token:
             return rows
         kwargs["NextToken"] = token
-
-

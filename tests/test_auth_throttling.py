@@ -36,7 +36,8 @@ def test_raw_burst_is_throttled_and_changes_nothing(hub: SimpleNamespace) -> Non
     names = [uniq_name("raw") for _ in range(3 * BURST)]
     started = time.monotonic()
     results = [
-        raw_call(hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": n}, KEYS["raw"]) for n in names
+        raw_call(hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": n}, KEYS["raw"])
+        for n in names
     ]
     elapsed = time.monotonic() - started
     ok = [n for n, (status, _, _) in zip(names, results) if status == 200]

@@ -134,10 +134,17 @@ def test_the_store_goes_on_taking_writes_after_a_load(databases: Any, tmp_path: 
         # The database numbered the loaded rows: new tasks and updates get fresh ids.
         call(hub, "ImportMigrationTask", {"ProgressUpdateStream": STREAM, "MigrationTaskName": "new"})
         for name in (task_name(5), "new"):
-            call(hub, "NotifyMigrationTaskState", {
-                "ProgressUpdateStream": STREAM, "MigrationTaskName": name,
-                "Task": {"Status": "COMPLETED"}, "UpdateDateTime": 1_900_000_000, "NextUpdateSeconds": 0,
-            })
+            call(
+                hub,
+                "NotifyMigrationTaskState",
+                {
+                    "ProgressUpdateStream": STREAM,
+                    "MigrationTaskName": name,
+                    "Task": {"Status": "COMPLETED"},
+                    "UpdateDateTime": 1_900_000_000,
+                    "NextUpdateSeconds": 0,
+                },
+            )
             key = {"ProgressUpdateStream": STREAM, "MigrationTaskName": name}
             assert call(hub, "DescribeMigrationTask", key)["MigrationTask"]["Task"] == {"Status": "COMPLETED"}
         assert len(listing(hub)) == COUNT + 3

@@ -116,12 +116,16 @@ def test_create_control_then_region_rules(server_factory: Any) -> None:
         assert c.get_home_region()["HomeRegion"] == "us-west-2"
         listed = c.describe_home_region_controls()["HomeRegionControls"]
         assert [x["ControlId"] for x in listed] == [control["ControlId"]]
-    assert config.describe_home_region_controls(ControlId=control["ControlId"])["HomeRegionControls"][0][
-        "HomeRegion"
-    ] == "us-west-2"
+    assert (
+        config.describe_home_region_controls(ControlId=control["ControlId"])["HomeRegionControls"][0]["HomeRegion"]
+        == "us-west-2"
+    )
     assert len(config.describe_home_region_controls(HomeRegion="us-west-2")["HomeRegionControls"]) == 1
     assert config.describe_home_region_controls(HomeRegion="eu-west-1")["HomeRegionControls"] == []
-    assert len(config.describe_home_region_controls(Target={"Type": "ACCOUNT", "Id": ACCOUNT_ID})["HomeRegionControls"]) == 1
+    assert (
+        len(config.describe_home_region_controls(Target={"Type": "ACCOUNT", "Id": ACCOUNT_ID})["HomeRegionControls"])
+        == 1
+    )
 
     home = srv.client("mgh", region="us-west-2")
     other = srv.client("mgh", region="us-east-1")
@@ -153,19 +157,35 @@ def test_create_control_then_region_rules(server_factory: Any) -> None:
             call()
         assert error_code(exc.value) == "InvalidInputException", exc.value.response
     # ... and changed nothing
-    assert [s["ProgressUpdateStreamName"] for s in home.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]] == ["tool"]
-    assert home.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"]["Task"] == {
+    assert [
+        s["ProgressUpdateStreamName"] for s in home.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+    ] == ["tool"]
+    assert home.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"][
+        "Task"
+    ] == {
         "Status": "IN_PROGRESS",
         "ProgressPercent": 50,
     }
 
     # reads are allowed from any region
-    assert other.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"]["Task"][
-        "ProgressPercent"
-    ] == 50
+    assert (
+        other.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"]["Task"][
+            "ProgressPercent"
+        ]
+        == 50
+    )
     assert [t["MigrationTaskName"] for t in other.list_migration_tasks()["MigrationTaskSummaryList"]] == ["t"]
-    assert len(other.list_migration_task_updates(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTaskUpdateList"]) == 1
-    assert [s["ProgressUpdateStreamName"] for s in other.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]] == ["tool"]
+    assert (
+        len(
+            other.list_migration_task_updates(ProgressUpdateStream="tool", MigrationTaskName="t")[
+                "MigrationTaskUpdateList"
+            ]
+        )
+        == 1
+    )
+    assert [
+        s["ProgressUpdateStreamName"] for s in other.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+    ] == ["tool"]
 
     # DeleteProgressUpdateStream is allowed from any region
     other.delete_progress_update_stream(ProgressUpdateStreamName="tool")

@@ -199,4 +199,3 @@ def test_postgres_restart_under_load_loses_no_acknowledged_write(postgres_only: 
     assert acknowledged, "no notification was acknowledged at all"
     # What clients saw during the restart (after the SDK's own retries) was retryable.
     assert set(retryable_seen) <= {"ServiceUnavailableException"}, retryable_seen[:5]
-

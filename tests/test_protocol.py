@@ -80,7 +80,10 @@ def test_empty_output_is_empty_object(endpoint: str) -> None:
 def test_timestamps_are_epoch_numbers(endpoint: str) -> None:
     stream = uniq("rawts")
     assert call(endpoint, MGH + "CreateProgressUpdateStream", {"ProgressUpdateStreamName": stream})[0] == 200
-    assert call(endpoint, MGH + "ImportMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"})[0] == 200
+    assert (
+        call(endpoint, MGH + "ImportMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"})[0]
+        == 200
+    )
     notify = {
         "ProgressUpdateStream": stream,
         "MigrationTaskName": "t",
@@ -89,7 +92,9 @@ def test_timestamps_are_epoch_numbers(endpoint: str) -> None:
         "NextUpdateSeconds": 9223372036854775807,
     }
     assert call(endpoint, MGH + "NotifyMigrationTaskState", notify)[0] == 200
-    status, _, data = call(endpoint, MGH + "DescribeMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"})
+    status, _, data = call(
+        endpoint, MGH + "DescribeMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"}
+    )
     assert status == 200
     assert isinstance(data["MigrationTask"]["UpdateDateTime"], (int, float))
     assert data["MigrationTask"]["UpdateDateTime"] == pytest.approx(1793527200.5, abs=0.001)
@@ -180,31 +185,73 @@ def test_non_object_body(endpoint: str, body: bytes) -> None:
         ("ListProgressUpdateStreams", {"NextToken": 5}),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": "IN_PROGRESS", "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": "IN_PROGRESS",
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": [{"Status": "IN_PROGRESS"}], "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": [{"Status": "IN_PROGRESS"}],
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS", "ProgressPercent": "50"}, "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS", "ProgressPercent": "50"},
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": 1}, "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": 1},
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS"}, "UpdateDateTime": True, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS"},
+                "UpdateDateTime": True,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS"}, "UpdateDateTime": "yesterday", "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS"},
+                "UpdateDateTime": "yesterday",
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS"}, "UpdateDateTime": 1, "NextUpdateSeconds": "60"},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS"},
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": "60",
+            },
         ),
     ],
     ids=[
@@ -284,7 +331,9 @@ def test_unknown_path(endpoint: str) -> None:
 
 
 # -- body size --------------------------------------------------------------------------------
-def _send_big(endpoint: str, body: bytes, target: str = MGH + "ListProgressUpdateStreams") -> tuple[int, dict[str, str], bytes]:
+def _send_big(
+    endpoint: str, body: bytes, target: str = MGH + "ListProgressUpdateStreams"
+) -> tuple[int, dict[str, str], bytes]:
     """POST a big body; tolerate the server answering before it has read all of it."""
     host, port = endpoint.split("://", 1)[1].rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -397,7 +446,11 @@ def test_health(endpoint: str) -> None:
 def test_server_still_healthy_after_abuse(server: MighubServer) -> None:
     # a few raw abuses that never complete a request
     host, port = server.endpoint.split("://", 1)[1].rsplit(":", 1)
-    for garbage in (b"\x16\x03\x01\x00\xa5\x01\x00", b"GARBAGE / HTTP/9.9\r\n\r\n", b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{"):
+    for garbage in (
+        b"\x16\x03\x01\x00\xa5\x01\x00",
+        b"GARBAGE / HTTP/9.9\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{",
+    ):
         with socket.create_connection((host, int(port)), timeout=2) as s:
             s.sendall(garbage)
             s.shutdown(socket.SHUT_WR)

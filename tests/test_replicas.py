@@ -135,7 +135,10 @@ def test_a_stream_deleted_on_one_replica_is_gone_on_the_other(replicas: tuple[An
     first.delete_progress_update_stream(ProgressUpdateStreamName=stream)
     # Right away: neither replica lists it, and writes to it are refused or find nothing.
     for client in (first, second):
-        names = [s["ProgressUpdateStreamName"] for s in client.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]]
+        names = [
+            s["ProgressUpdateStreamName"]
+            for s in client.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+        ]
         assert stream not in names
     try:
         second.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="late")

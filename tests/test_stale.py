@@ -106,9 +106,7 @@ def test_filter_stale(endpoint: str, fleet: dict[str, Any]) -> None:
     assert sorted(r["MigrationTaskName"] for r in stale) == ["late", "late-not-started"]
     assert all(r["Stale"] is True for r in stale)
     fresh = api_all(endpoint, stream=fleet["stream"], stale="false")
-    assert sorted(r["MigrationTaskName"] for r in fresh) == sorted(
-        n for n, p in fleet["plan"].items() if not p[3]
-    )
+    assert sorted(r["MigrationTaskName"] for r in fresh) == sorted(n for n, p in fleet["plan"].items() if not p[3])
 
 
 def test_filter_status(endpoint: str, fleet: dict[str, Any]) -> None:

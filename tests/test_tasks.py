@@ -70,9 +70,7 @@ def test_import_is_idempotent_and_keeps_state(mgh: Any, stream: str) -> None:
     task = describe(mgh, stream, "server-1")
     assert task["Task"] == {"Status": "IN_PROGRESS", "ProgressPercent": 40, "StatusDetail": "copying"}
     assert len(list_all_updates(mgh, stream, "server-1")) == 1
-    assert [t["MigrationTaskName"] for t in list_all_tasks(mgh) if t["ProgressUpdateStream"] == stream] == [
-        "server-1"
-    ]
+    assert [t["MigrationTaskName"] for t in list_all_tasks(mgh) if t["ProgressUpdateStream"] == stream] == ["server-1"]
 
 
 def test_import_dry_run_changes_nothing(mgh: Any, stream: str) -> None:
@@ -359,7 +357,11 @@ def test_concurrent_notifications_lose_nothing(server: Any, stream: str) -> None
             client.notify_migration_task_state(
                 ProgressUpdateStream=stream,
                 MigrationTaskName="hot",
-                Task={"Status": "IN_PROGRESS", "ProgressPercent": (w * per_thread + k) % 101, "StatusDetail": f"w{w} k{k}"},
+                Task={
+                    "Status": "IN_PROGRESS",
+                    "ProgressPercent": (w * per_thread + k) % 101,
+                    "StatusDetail": f"w{w} k{k}",
+                },
                 UpdateDateTime=T0 + timedelta(seconds=w * per_thread + k),
                 NextUpdateSeconds=60,
             )

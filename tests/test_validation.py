@@ -328,7 +328,9 @@ def test_boundary_value_is_accepted(raw_clients: dict[str, Any], case: Case) -> 
 
 
 @pytest.mark.parametrize(
-    "service,op", [(s, o) for s, ops in IN_SCOPE.items() for o in ops], ids=[o for ops in IN_SCOPE.values() for o in ops]
+    "service,op",
+    [(s, o) for s, ops in IN_SCOPE.items() for o in ops],
+    ids=[o for ops in IN_SCOPE.values() for o in ops],
 )
 def test_base_request_passes_validation(raw_clients: dict[str, Any], service: str, op: str) -> None:
     shape = _session.get_service_model(service).operation_model(op).input_shape

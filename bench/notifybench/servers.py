@@ -98,7 +98,9 @@ def mighub_server(data_dir: Path, logs: Path, tag: str, *extra: str) -> Server:
 def floor_server(logs: Path) -> Server:
     """bench/floor.py: a bare ASGI app on mighub's server stack."""
     port = free_port()
-    return Server("floor", [sys.executable, str(BENCH / "floor.py"), "--port", str(port)], port, "/", logs / "floor.log")
+    return Server(
+        "floor", [sys.executable, str(BENCH / "floor.py"), "--port", str(port)], port, "/", logs / "floor.log"
+    )
 
 
 def moto_server(logs: Path) -> Server:

@@ -38,12 +38,21 @@ class Load:
 
 def wrk(url: str, script: str, args: list[str], connections: int, seconds: float, threads: int) -> Load:
     argv = [
-        "wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-        "-s", str(LUA / script), url, "--", *args,
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA / script),
+        url,
+        "--",
+        *args,
     ]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("BENCH_JSON "))
-    r = json.loads(line[len("BENCH_JSON "):])
+    r = json.loads(line[len("BENCH_JSON ") :])
     errors = r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
     return Load(
         connections=connections,
@@ -74,8 +83,7 @@ def wrk_together(urls: list[str], connections: int, duration: float, threads: in
     per_url = max(1, threads // len(urls))
     loads: list[Load] = []
     runners = [
-        threading.Thread(target=lambda u=u: loads.append(notify(u, tasks, share, duration, per_url)))
-        for u in urls
+        threading.Thread(target=lambda u=u: loads.append(notify(u, tasks, share, duration, per_url))) for u in urls
     ]
     for runner in runners:
         runner.start()

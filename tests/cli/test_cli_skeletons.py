@@ -77,8 +77,16 @@ def test_output_skeleton(cli_hub: Hub, service: str, command: str, op: Any) -> N
 def test_output_skeleton_validates_inputs(cli_hub: Hub) -> None:
     r = cli_hub.mighub("mgh", "describe-migration-task", "--generate-cli-skeleton", "output")
     assert r.code == 252 and "the following arguments are required" in r.stderr
-    r = cli_hub.mighub("mgh", "describe-migration-task", "--generate-cli-skeleton", "output",
-                       "--progress-update-stream", "", "--migration-task-name", "t")
+    r = cli_hub.mighub(
+        "mgh",
+        "describe-migration-task",
+        "--generate-cli-skeleton",
+        "output",
+        "--progress-update-stream",
+        "",
+        "--migration-task-name",
+        "t",
+    )
     assert r.code == 252 and "Invalid length for parameter ProgressUpdateStream" in r.stderr
 
 
@@ -89,5 +97,12 @@ def test_yaml_input_skeleton_round_trips(cli_hub: Hub, tmp_path: Any) -> None:
     assert r.code == 0
     assert "# [REQUIRED] The name of the ProgressUpdateStream." in r.stdout
     doc = yaml.safe_load(r.stdout)
-    assert list(doc) == ["ProgressUpdateStream", "MigrationTaskName", "Task", "UpdateDateTime", "NextUpdateSeconds", "DryRun"]
+    assert list(doc) == [
+        "ProgressUpdateStream",
+        "MigrationTaskName",
+        "Task",
+        "UpdateDateTime",
+        "NextUpdateSeconds",
+        "DryRun",
+    ]
     assert doc["Task"]["Status"] == "NOT_STARTED"

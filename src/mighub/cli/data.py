@@ -35,7 +35,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         epilog=PRECEDENCE,
     )
     _database_options(export)
-    export.add_argument("--output", "-o", default="-", metavar="FILE|-", help="where to write (default: standard output)")
+    export.add_argument(
+        "--output", "-o", default="-", metavar="FILE|-", help="where to write (default: standard output)"
+    )
     export.set_defaults(handler=run_export)
 
     load = subparsers.add_parser(
@@ -258,7 +260,9 @@ def run_import(args: argparse.Namespace) -> int:
                 if total is not None:
                     bar.set_total(total)
             with portable.writing(url) as conn:
-                result = portable.import_records(conn, portable.parse_lines(source), merge=args.merge, progress=bar.advance)
+                result = portable.import_records(
+                    conn, portable.parse_lines(source), merge=args.merge, progress=bar.advance
+                )
     except portable.PortableError as exc:
         return _fail(f"{exc}; nothing was imported")
     print(_summary("imported", result, url), file=sys.stderr)

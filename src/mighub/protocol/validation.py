@@ -78,9 +78,7 @@ def _violation(value: Any, path: str, constraint: str) -> str:
 
 
 def _type_error(path: str, expected: str, value: Any) -> SerializationException:
-    return SerializationException(
-        f"Value at '{path or '$'}' must be {expected}, not {_json_type(value)}"
-    )
+    return SerializationException(f"Value at '{path or '$'}' must be {expected}, not {_json_type(value)}")
 
 
 def _json_type(value: Any) -> str:

@@ -39,9 +39,7 @@ UPDATES = pagination.Listing("ListMigrationTaskUpdates", (int, int))  # (update 
 def describable(ctx: RequestContext) -> Callable[[Task], bool]:
     """Whether the caller may describe a task row: what the task listings show."""
     region, account = ctx.arn_region, ctx.account_id
-    return lambda row: ctx.allows(
-        "mgh:DescribeMigrationTask", task_arn(region, account, row.stream_name, row.name)
-    )
+    return lambda row: ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, row.stream_name, row.name))
 
 
 class TaskOperations(MigrationHubBase):
@@ -82,7 +80,9 @@ class TaskOperations(MigrationHubBase):
     ) -> dict[str, Any]:
         names, token = self.tokens.pages(STREAMS, ctx.account_id).page(
             lambda after, n: tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=n),
-            next_token, max_results or DEFAULT_PAGE, lambda name: (name,),
+            next_token,
+            max_results or DEFAULT_PAGE,
+            lambda name: (name,),
         )
         summaries = [{"ProgressUpdateStreamName": n} for n in names]
         return pagination.listing("ProgressUpdateStreamSummaryList", summaries, token)
@@ -152,7 +152,10 @@ class TaskOperations(MigrationHubBase):
         # Only tasks the caller may describe, filtered before the page is cut.
         rows, token = self.tokens.pages(TASKS, ctx.account_id, resource_name).page(
             lambda after, n: tx.list_tasks(ctx.account_id, after=after, limit=n, configuration_id=resource_name),
-            next_token, max_results or DEFAULT_PAGE, lambda r: (r.stream_name, r.name), describable(ctx),
+            next_token,
+            max_results or DEFAULT_PAGE,
+            lambda r: (r.stream_name, r.name),
+            describable(ctx),
         )
         return pagination.listing("MigrationTaskSummaryList", [_summary(r) for r in rows], token)
 
@@ -171,7 +174,9 @@ class TaskOperations(MigrationHubBase):
         # history, and off a new task of the same name.
         rows, token = self.tokens.pages(UPDATES, ctx.account_id, task.id).page(
             lambda after, n: tx.list_task_updates(task.id, after=after, limit=n),
-            next_token, max_results or DEFAULT_PAGE, lambda r: (r.update_us, r.id),
+            next_token,
+            max_results or DEFAULT_PAGE,
+            lambda r: (r.update_us, r.id),
         )
         updates = [
             {

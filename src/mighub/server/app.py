@@ -89,8 +89,12 @@ class App:
         outcome = await extensions.handle(self.hub, self.gate, scope, receive, send, request_id)
         if self.audit is not None:
             self._record(
-                scope, request_id, outcome.ctx, outcome.error_code,
-                event_name=outcome.event, event_source=extensions.EVENT_SOURCE,
+                scope,
+                request_id,
+                outcome.ctx,
+                outcome.error_code,
+                event_name=outcome.event,
+                event_source=extensions.EVENT_SOURCE,
             )
 
     # -- lifespan ----------------------------------------------------------------

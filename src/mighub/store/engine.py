@@ -48,8 +48,7 @@ MAX_BATCH = 256
 # How long to wait for a COMMIT that a lost connection left in progress.
 COMMIT_STATUS_WAIT = 10.0
 UNKNOWN_OUTCOME = (
-    "The hub lost its database while committing this change and cannot tell yet whether it was "
-    "applied; retry later"
+    "The hub lost its database while committing this change and cannot tell yet whether it was applied; retry later"
 )
 _XACT_STATUS = text("SELECT pg_xact_status(CAST(:xid AS xid8))")
 
@@ -65,7 +64,9 @@ class _Job:
 class _CommitUnknown(Exception):
     """The connection failed during COMMIT: the batch may or may not have landed."""
 
-    def __init__(self, outcomes: list[tuple[_Job, bool, Any]], transaction_id: str | None, cause: BaseException) -> None:
+    def __init__(
+        self, outcomes: list[tuple[_Job, bool, Any]], transaction_id: str | None, cause: BaseException
+    ) -> None:
         super().__init__(str(cause))
         self.outcomes = outcomes
         self.transaction_id = transaction_id
@@ -251,7 +252,9 @@ class Store:
         loops = {job.waiter.get_loop() for job, _, _ in outcomes if job.waiter is not None}
         for loop in loops:
             try:
-                loop.call_soon_threadsafe(_settle, [o for o in outcomes if o[0].waiter and o[0].waiter.get_loop() is loop])
+                loop.call_soon_threadsafe(
+                    _settle, [o for o in outcomes if o[0].waiter and o[0].waiter.get_loop() is loop]
+                )
             except RuntimeError:  # that loop has closed: nobody is waiting any more
                 pass
         for job, ok, value in outcomes:

@@ -36,6 +36,7 @@ def Name(length: int) -> String:  # noqa: N802 - a column type, named like one
     PostgreSQL database was created with."""
     return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
 
+
 accounts = Table(
     "accounts",
     metadata,

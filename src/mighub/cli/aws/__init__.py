@@ -14,10 +14,20 @@ from .errors import EXIT_COMMAND_LINE, EXIT_INTERRUPTED, EXIT_OTHER, CliError, C
 __all__ = ["main", "is_aws_command"]
 
 # Global options that take a value: the word after them is not the command.
-_VALUED_GLOBALS = frozenset({
-    "--endpoint-url", "--ca-bundle", "--output", "--query", "--profile", "--region", "--color",
-    "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format",
-})
+_VALUED_GLOBALS = frozenset(
+    {
+        "--endpoint-url",
+        "--ca-bundle",
+        "--output",
+        "--query",
+        "--profile",
+        "--region",
+        "--color",
+        "--cli-read-timeout",
+        "--cli-connect-timeout",
+        "--cli-binary-format",
+    }
+)
 
 
 def is_aws_command(argv: list[str]) -> bool:

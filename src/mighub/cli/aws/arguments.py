@@ -55,8 +55,7 @@ class PagingArgument:
 
 
 _STARTING_TOKEN_DOC = (
-    "A token to specify where to start paginating. This is the NextToken from a "
-    "previously truncated response."
+    "A token to specify where to start paginating. This is the NextToken from a previously truncated response."
 )
 _PAGE_SIZE_DOC = (
     "The size of each page to get in the AWS service call. This does not affect the number "
@@ -129,6 +128,4 @@ def add_to_parser(
         parser.add_argument("--" + page.cli_name, dest=page.dest)
     parser.add_argument("--cli-input-json", dest="cli_input_json")
     parser.add_argument("--cli-input-yaml", dest="cli_input_yaml")
-    parser.add_argument(
-        "--generate-cli-skeleton", dest="generate_cli_skeleton", nargs="?", const="input"
-    )
+    parser.add_argument("--generate-cli-skeleton", dest="generate_cli_skeleton", nargs="?", const="input")

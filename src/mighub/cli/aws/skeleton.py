@@ -62,6 +62,7 @@ def to_json(value: Any) -> str:
 
 # -- commented YAML ----------------------------------------------------------------
 
+
 def _comment(shape: Shape, required: bool) -> str:
     parts = []
     if required:

@@ -50,6 +50,7 @@ def _fits(shape: Shape, levels_left: int) -> bool:
 
 # -- shorthand ---------------------------------------------------------------------
 
+
 def shorthand_example(shape: Shape) -> str | None:
     """The option's shorthand example, or None when the aws CLI offers none."""
     if not supports_shorthand(shape):
@@ -84,6 +85,7 @@ def _shorthand(shape: Shape, level: int) -> str:
 
 
 # -- scalar lists ------------------------------------------------------------------
+
 
 def list_syntax(shape: Shape) -> str | None:
     """Lists of scalars are space-separated values: ``"string" "string" ...``."""

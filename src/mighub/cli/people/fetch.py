@@ -36,7 +36,9 @@ class Hub:
     def endpoint(self) -> str:
         return self.connection.endpoint_url("mgh").rstrip("/")
 
-    def tasks(self, *, stream: str | None = None, status: str | None = None, stale: bool | None = None) -> list[dict[str, Any]]:
+    def tasks(
+        self, *, stream: str | None = None, status: str | None = None, stale: bool | None = None
+    ) -> list[dict[str, Any]]:
         """Every task matching the filters, all pages."""
         rows: list[dict[str, Any]] = []
         token: str | None = None

@@ -31,7 +31,9 @@ def _search(opts: GlobalOptions, data: Any) -> Any:
     return opts.query.search(data) if opts.query is not None else data
 
 
-def write_response(command_name: str, response: Any, opts: GlobalOptions, fmt: str, stream: TextIO | None = None) -> None:
+def write_response(
+    command_name: str, response: Any, opts: GlobalOptions, fmt: str, stream: TextIO | None = None
+) -> None:
     out = stream or sys.stdout
     try:
         if fmt == "text":

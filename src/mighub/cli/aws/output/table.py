@@ -197,7 +197,9 @@ class _Pen:
         self.line(self._centred(text, self.width, self.width - 2) + "|")
 
     def headers(self) -> None:
-        self.line("".join(self._centred(h, s, c) for h, s, c in zip(self.section.headers, self.shares, self.cells)) + "|")
+        self.line(
+            "".join(self._centred(h, s, c) for h, s, c in zip(self.section.headers, self.shares, self.cells)) + "|"
+        )
 
     def row(self, cells: list[str]) -> None:
         padded = cells + [""] * (len(self.cells) - len(cells))
