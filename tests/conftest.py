@@ -9,8 +9,8 @@ attached to the report.
 
 from __future__ import annotations
 
-import sys
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # e2e_helpers, whatever the import mode
 
-from e2e_helpers import _LIVE_SERVERS, Databases, MighubServer  # noqa: E402
-
+from e2e_helpers import _LIVE_SERVERS, Databases, MighubServer
 
 # -- the stores every server-backed test runs against ------------------------------
 POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")

@@ -169,7 +169,7 @@ def refusals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, s
         return code, stderr.replace(str(path), "<AUTH FILE>"), elapsed
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(BAD_FILES, pool.map(attempt, BAD_FILES)))
+        return dict(zip(BAD_FILES, pool.map(attempt, BAD_FILES), strict=False))
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
@@ -378,7 +378,7 @@ def test_keys_create_leaves_a_world_readable_file_owner_only(tmp_path: Path) -> 
     code, _, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "a", "--account", ACCOUNT_A)
     assert code == 0, err
     auth.chmod(0o644)  # someone made it readable by all
-    code, out, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "b", "--account", ACCOUNT_A)
+    code, _out, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "b", "--account", ACCOUNT_A)
     assert code == 0, err
     assert oct(auth.stat().st_mode & 0o777) == oct(0o600)
     assert 'name = "a"' in auth.read_text() and 'name = "b"' in auth.read_text()

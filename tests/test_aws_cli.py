@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 
 from e2e_helpers import uniq
 
-SEED_TIME = datetime(2026, 11, 1, 10, 0, 0, tzinfo=timezone.utc).timestamp()
+SEED_TIME = datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC).timestamp()
 
 
 def _aws_executable() -> str | None:

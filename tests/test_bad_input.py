@@ -233,7 +233,7 @@ def bad_values(service: str, op: str, shape: StructureShape, base: dict[str, Any
 
     def visit(struct: StructureShape, prefix: list[str | int], node: dict[str, Any]) -> Iterator[Bad]:
         for name, member in struct.members.items():
-            path = prefix + [name]
+            path = [*prefix, name]
             dotted = _dotted(path)
             here = (
                 _with(base, prefix, {**node, name: node.get(name, valid(op, name, member, ""))})
@@ -296,7 +296,7 @@ def bad_values(service: str, op: str, shape: StructureShape, base: dict[str, Any
                 yield Bad(f"{dotted}: empty list", _encode(_with(here, path, [])), "invalid", dotted)
             if "max" in m:
                 yield Bad(f"{dotted}: too long", _encode(_with(here, path, seed * (m["max"] + 1))), "invalid", dotted)
-            element = path + [0]
+            element = [*path, 0]
             yield from member_values(member.member, element, here, _dotted(element), seed[0])
 
     yield from visit(shape, [], base)
@@ -671,7 +671,7 @@ def test_repeated_target_is_refused_with_signatures_checked(tmp_path: Path) -> N
             ("x-amz-target", "AWSMigrationHub.ListProgressUpdateStreams"),
             ("authorization", dict(headers)["authorization"]),
         ):
-            status, response_headers, raw = hub.call("", body, headers + [extra])
+            status, response_headers, raw = hub.call("", body, [*headers, extra])
             assert refusal_problem(Bad("two", body, "syntax"), status, response_headers, raw) is None, raw
         assert hub.snapshot() == before
     finally:

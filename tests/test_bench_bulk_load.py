@@ -24,8 +24,8 @@ from mighub.store.engine import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from notifybench import bulk  # noqa: E402
-from notifybench.common import task_name  # noqa: E402
+from notifybench import bulk
+from notifybench.common import task_name
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"

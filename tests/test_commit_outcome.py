@@ -9,6 +9,7 @@ the hub never heard). The hub runs in process (``Hub.call`` over a ``Store``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -68,10 +69,8 @@ class CommitCutter:
         with self._lock:
             self.cuts += 1
         for sock in (pair["client"], pair["upstream"]):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _up(self, pair: dict[str, Any]) -> None:

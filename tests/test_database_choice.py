@@ -107,12 +107,12 @@ def test_a_bad_url_is_refused_naming_where_it_came_from_and_never_its_password(u
             chosen()
         assert says in str(raised.value)
         assert "secret" not in str(raised.value) and "ret@" not in str(raised.value)
-    with pytest.raises(DatabaseChoiceError, match="^--to "):
+    with pytest.raises(DatabaseChoiceError, match=r"^--to "):
         check_url(url, "--to")
 
 
 def test_the_option_is_named_as_the_command_calls_it() -> None:
-    with pytest.raises(DatabaseChoiceError, match="^--from is not"):
+    with pytest.raises(DatabaseChoiceError, match=r"^--from is not"):
         choose_database("postgresql://h:x/db", option="--from")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from e2e_helpers import ACCOUNT_ID, MighubServer, error_code, error_message, http_request, ts
 
 CONTROL_ID = re.compile(r"^hrc-[a-z0-9]{12}$")
-WHEN = datetime(2026, 11, 1, 10, 0, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC)
 
 # (method, kwargs) for every in-scope mgh operation that needs a home region
 NEEDS_HOME_REGION = {
@@ -101,9 +101,9 @@ def test_create_control_dry_run_changes_nothing(strict: MighubServer) -> None:
 def test_create_control_then_region_rules(server_factory: Any) -> None:
     srv = server_factory(home_region="none")
     config = srv.client("migrationhub-config", region="us-west-2")
-    before = datetime.now(timezone.utc).timestamp()
+    before = datetime.now(UTC).timestamp()
     control = create_control(config, "us-west-2")
-    after = datetime.now(timezone.utc).timestamp()
+    after = datetime.now(UTC).timestamp()
     assert CONTROL_ID.match(control["ControlId"]), control
     assert control["HomeRegion"] == "us-west-2"
     assert control["Target"]["Type"] == "ACCOUNT"
@@ -195,7 +195,7 @@ def test_create_control_then_region_rules(server_factory: Any) -> None:
 def test_unsigned_request_counts_as_home_region(server_factory: Any) -> None:
     srv = server_factory(home_region="none")
     create_control(srv.client("migrationhub-config", region="eu-central-1"), "eu-central-1")
-    status, headers, body = http_request(
+    status, _headers, body = http_request(
         srv.endpoint,
         "POST",
         "/",

@@ -18,7 +18,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from e2e_helpers import error_code, uniq
-
 from mighub.store.engine import Store
 from mighub.store.transaction import Transaction
 
@@ -123,7 +122,7 @@ def test_longest_association_keys(mgh: Any, case: tuple[Any, ...]) -> None:
 def test_longest_application_ids(mgh: Any) -> None:
     # The account's other applications (from other tests) are listed too: only ours are compared.
     ours = keys_across_the_prefix(1600)
-    for status, key in zip(["NOT_STARTED", "IN_PROGRESS", "COMPLETED"] * 4, ours):
+    for status, key in zip(["NOT_STARTED", "IN_PROGRESS", "COMPLETED"] * 4, ours, strict=False):
         mgh.notify_application_state(ApplicationId=key, Status=status)
     mgh.notify_application_state(ApplicationId=LONGEST, Status="COMPLETED")
     assert mgh.describe_application_state(ApplicationId=LONGEST)["ApplicationStatus"] == "COMPLETED"

@@ -13,7 +13,7 @@ import json
 import os
 import random
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 
 from e2e_helpers import Databases, MighubServer, list_all_streams, list_all_tasks, list_all_updates
-
 from mighub.cli import data, db
 from mighub.store import portable
 from mighub.store.dialect import normalize_url
@@ -125,7 +124,7 @@ def populate(srv: MighubServer) -> None:
                         "StatusDetail": f"step {step} ✓",
                         "ProgressPercent": 40 * step,
                     },
-                    UpdateDateTime=datetime(2025, 1, 1, 12, 0, step, tzinfo=timezone.utc),
+                    UpdateDateTime=datetime(2025, 1, 1, 12, 0, step, tzinfo=UTC),
                     # Cloud Migration Factory's sys.maxsize: must survive the trip.
                     NextUpdateSeconds=9223372036854775807 if step == 2 else 60,
                 )
@@ -155,10 +154,10 @@ def populate(srv: MighubServer) -> None:
     mgh.associate_discovered_resource(**where, DiscoveredResource={"ConfigurationId": LONG})
     mgh.associate_source_resource(**where, SourceResource={"Name": LONG, "StatusDetail": "long"})
     mgh.notify_application_state(
-        ApplicationId=LONG, Status="NOT_STARTED", UpdateDateTime=datetime(2025, 1, 3, tzinfo=timezone.utc)
+        ApplicationId=LONG, Status="NOT_STARTED", UpdateDateTime=datetime(2025, 1, 3, tzinfo=UTC)
     )
     mgh.notify_application_state(
-        ApplicationId="d-application-1", Status="IN_PROGRESS", UpdateDateTime=datetime(2025, 1, 2, tzinfo=timezone.utc)
+        ApplicationId="d-application-1", Status="IN_PROGRESS", UpdateDateTime=datetime(2025, 1, 2, tzinfo=UTC)
     )
     mgh.notify_application_state(ApplicationId="d-application-2", Status="COMPLETED")
 

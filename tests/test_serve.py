@@ -42,7 +42,7 @@ def test_stops_on_signal(server_factory: Any, sig: int) -> None:
 
 def test_python_dash_m(tmp_path: Path) -> None:
     port = free_port()
-    log = open(tmp_path / "log", "wb")
+    log = open(tmp_path / "log", "wb")  # noqa: SIM115 -- outlives this block; closed by its owner
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -253,7 +253,7 @@ def test_history_records_every_notification_in_time_order(mgh: Any, stream: str)
         sent.append((when.timestamp(), {"Status": status, **fields}))
     history = list_all_updates(mgh, stream, "t")
     assert len(history) == 6
-    for entry, (when, state) in zip(history, sent):
+    for entry, (when, state) in zip(history, sent, strict=False):
         assert entry["UpdateType"] == "MIGRATION_TASK_STATE_UPDATED"
         assert ts(entry["UpdateDateTime"]) == when
         assert entry["MigrationTaskState"] == state
@@ -336,7 +336,7 @@ def test_list_migration_tasks_reflects_current_state(mgh: Any, stream: str) -> N
 
 
 def test_now_timestamp_roundtrip(mgh: Any, stream: str) -> None:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t")
     notify(mgh, stream, "t", now)
     assert ts(describe(mgh, stream, "t")["UpdateDateTime"]) == now.timestamp()

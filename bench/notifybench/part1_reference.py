@@ -48,10 +48,10 @@ def side_by_side(run: Run) -> bool:
     print(
         f"  peak RSS over the whole run: floor {mib(rss['floor'])}, moto {mib(rss['moto'])}, mighub {mib(rss[mh.name])}"
     )
-    bad = sum(l.non200 + l.errors for l in loads[mh.name].values())
+    bad = sum(load.non200 + load.errors for load in loads[mh.name].values())
     print(
         f"  mighub responses: {'every one was 200' if bad == 0 else f'{bad} were NOT 200 or failed'}"
-        f" ({sum(l.requests for l in loads[mh.name].values()):,} notifies)"
+        f" ({sum(load.requests for load in loads[mh.name].values()):,} notifies)"
     )
     print("\n  ratios           conns   mighub/floor   mighub/moto   target")
     for c in run.conns:
@@ -65,7 +65,7 @@ def side_by_side(run: Run) -> bool:
     if c16:
         print(f"  mighub p99 at 16 connections: {c16.p99_ms:.2f} ms   target ≤5 ms: {verdict(c16.p99_ms <= 5)}")
     run.results["reference"] = {
-        name: {str(c): vars(l) for c, l in by_conns.items()} for name, by_conns in loads.items()
+        name: {str(c): vars(load) for c, load in by_conns.items()} for name, by_conns in loads.items()
     }
     run.results["reference_peak_rss_kib"] = rss
     return bad == 0

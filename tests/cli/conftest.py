@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from cli_harness import Hub, _free_port, _tool, _wait_healthy
 
 

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import yaml
-
 from cli_harness import Hub, _free_port
 
 

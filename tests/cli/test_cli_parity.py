@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_harness import Hub
 
 SEED_TASK = 'Status=IN_PROGRESS,StatusDetail="Copying image data",ProgressPercent=77'
@@ -106,7 +105,7 @@ def test_dry_run_flags(cli_hub: Hub, task: tuple[str, str]) -> None:
 
 
 def test_cli_input_json_file_and_override(cli_hub: Hub, task: tuple[str, str], tmp_path: Path) -> None:
-    stream, name = task
+    stream, _name = task
     doc = {
         "ProgressUpdateStream": stream,
         "MigrationTaskName": "t2",
@@ -244,7 +243,7 @@ def test_query(cli_hub: Hub, task: tuple[str, str], query: str, output: str) -> 
 
 @pytest.mark.parametrize("output", ["json", "text"])
 def test_max_items_and_starting_token(cli_hub: Hub, task: tuple[str, str], output: str) -> None:
-    stream, name = task
+    _stream, _name = task
     args = ("mgh", "list-migration-tasks", "--max-items", "2", "--page-size", "1")
     first = json.loads(_same(cli_hub, *args))
     assert len(first["MigrationTaskSummaryList"]) == 2 and "NextToken" in first

@@ -8,7 +8,6 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore import xform_name
-
 from cli_harness import Hub
 
 _SESSION = botocore.session.get_session()
@@ -25,7 +24,7 @@ def _same_enums(shape: Any, ours: Any, theirs: Any) -> Any:
     if shape.type_name == "structure" and isinstance(ours, dict) and isinstance(theirs, dict):
         return {k: _same_enums(shape.members[k], v, theirs.get(k)) for k, v in ours.items()}
     if shape.type_name == "list" and isinstance(ours, list) and isinstance(theirs, list):
-        return [_same_enums(shape.member, a, b) for a, b in zip(ours, theirs)]
+        return [_same_enums(shape.member, a, b) for a, b in zip(ours, theirs, strict=False)]
     if getattr(shape, "enum", None) and ours in shape.enum and theirs in shape.enum:
         return theirs
     return ours

@@ -20,8 +20,8 @@ import pytest
 from botocore import xform_name
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
-
 from cli_harness import _tool
+
 from mighub.cli.aws import invoke
 from mighub.cli.aws.errors import CommandLineError
 from mighub.cli.aws.unpack import unpack

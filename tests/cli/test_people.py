@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-
 from cli_harness import Hub, _tool
 
 

@@ -250,7 +250,7 @@ def run_import(args: argparse.Namespace) -> int:
     except DatabaseChoiceError as exc:
         return _fail(str(exc))
     try:
-        source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+        source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115 -- outlives this block; closed by its owner
     except OSError as exc:
         return _fail(f"cannot read {args.input}: {exc.strerror or exc}")
     try:

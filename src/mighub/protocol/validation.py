@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from botocore.model import Shape
@@ -95,7 +95,7 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _checker(shape: Shape) -> Checker:
     builder = _BUILDERS.get(shape.type_name)
     if builder is None:  # blob, map, float...: not used by these models
@@ -103,7 +103,7 @@ def _checker(shape: Shape) -> Checker:
     return builder(shape)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(pattern: str) -> re.Pattern[str]:
     # The models carry Java regexes; the ones used here mean the same in Python.
     return re.compile(pattern)

@@ -34,7 +34,6 @@ from ..provider.tasks import describable
 from ..store.rows import Task
 from ..store.transaction import Transaction
 
-
 EVENT_SOURCE = "mighub"
 # The audit log's event name for each path: an operation name of the hub's own.
 EVENTS = {"/_mighub/health": "mighub:Health", "/_mighub/api/tasks": "mighub:ListTasks"}

@@ -19,6 +19,7 @@ or a dry-run answer, which no transaction follows, reads it afresh first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -185,10 +186,8 @@ class Hub:
                 raise
             except Exception as exc:  # the database may be away; try again later
                 log.warning("stream deletion paused: %s", exc)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._deleter_wakeup.wait(), poll_seconds)
-            except TimeoutError:
-                pass
             self._deleter_wakeup.clear()
 
     @staticmethod

@@ -16,6 +16,7 @@ the writer (SQLite in WAL mode; PostgreSQL MVCC).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import secrets
@@ -251,12 +252,10 @@ class Store:
         # Event-loop callers are answered with one wake-up of their loop per batch.
         loops = {job.waiter.get_loop() for job, _, _ in outcomes if job.waiter is not None}
         for loop in loops:
-            try:
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody is waiting any more
                 loop.call_soon_threadsafe(
                     _settle, [o for o in outcomes if o[0].waiter and o[0].waiter.get_loop() is loop]
                 )
-            except RuntimeError:  # that loop has closed: nobody is waiting any more
-                pass
         for job, ok, value in outcomes:
             if job.future is None or job.future.done():
                 continue

@@ -11,7 +11,7 @@ import sys
 
 from .errors import EXIT_COMMAND_LINE, EXIT_INTERRUPTED, EXIT_OTHER, CliError, CommandLineError
 
-__all__ = ["main", "is_aws_command"]
+__all__ = ["is_aws_command", "main"]
 
 # Global options that take a value: the word after them is not the command.
 _VALUED_GLOBALS = frozenset(
@@ -129,8 +129,8 @@ def _report(error: Exception) -> int:
         ClientError,
         NoCredentialsError,
         NoRegionError,
-        ParamValidationError,
         PaginationError,
+        ParamValidationError,
         ProfileNotFound,
     )
 

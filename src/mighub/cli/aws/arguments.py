@@ -16,7 +16,7 @@ from botocore.model import OperationModel, Shape
 
 from .commands import paginator_config
 
-__all__ = ["ModelArgument", "PagingArgument", "model_arguments", "paging_arguments", "SKELETON_CHOICES"]
+__all__ = ["SKELETON_CHOICES", "ModelArgument", "PagingArgument", "model_arguments", "paging_arguments"]
 
 SKELETON_CHOICES = ("input", "output", "yaml-input")
 

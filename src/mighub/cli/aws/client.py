@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from typing import Any
@@ -106,10 +107,8 @@ class Connection:
         if is_loopback(endpoint):
             resolver = self.session.get_component("credential_provider")
             for name in ("iam-role",):
-                try:
+                with contextlib.suppress(Exception):
                     resolver.remove(name)
-                except Exception:
-                    pass
         try:
             creds = self.session.get_credentials()
         except Exception as e:

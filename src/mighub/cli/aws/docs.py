@@ -6,7 +6,7 @@ import re
 import textwrap
 from html.parser import HTMLParser
 
-__all__ = ["to_paragraphs", "first_sentence", "render"]
+__all__ = ["first_sentence", "render", "to_paragraphs"]
 
 _BLOCKS = {"p", "ul", "ol", "li", "note", "important", "div", "br", "dl", "dt", "dd"}
 

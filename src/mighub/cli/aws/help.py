@@ -9,7 +9,7 @@ from botocore.model import OperationModel, Shape
 
 from . import arguments, commands, docs, syntax
 
-__all__ = ["top_help", "service_help", "operation_help", "USAGE"]
+__all__ = ["USAGE", "operation_help", "service_help", "top_help"]
 
 USAGE = (
     "usage: mighub [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"

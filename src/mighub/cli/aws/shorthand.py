@@ -21,7 +21,8 @@ values of that key from files.
 from __future__ import annotations
 
 import string
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.model import Shape
 

@@ -17,7 +17,7 @@ from botocore.utils import ArgumentGenerator
 
 from .docs import first_sentence
 
-__all__ = ["input_skeleton", "output_skeleton", "yaml_input_skeleton", "to_json"]
+__all__ = ["input_skeleton", "output_skeleton", "to_json", "yaml_input_skeleton"]
 
 
 def _first_enum_values(shape: Shape, value: Any) -> Any:

@@ -18,7 +18,7 @@ from botocore.model import Shape
 
 from .shorthand import supports_shorthand
 
-__all__ = ["shorthand_example", "json_example", "list_syntax"]
+__all__ = ["json_example", "list_syntax", "shorthand_example"]
 
 _CONTAINERS = ("structure", "list", "map")
 # Containers may sit at levels 0, 1 and 2 of a shorthand example (the option's value is 0).

@@ -106,8 +106,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "task_update",
             task_updates,
-            _OWNER
-            + (
+            (
+                *_OWNER,
                 _f("update_us", int),
                 _f("received_us", int),
                 _f("status"),
@@ -122,28 +122,28 @@ KINDS: dict[str, Kind] = {
         Kind(
             "resource_attribute",
             resource_attributes,
-            _OWNER + (_f("position", int), _f("attribute_type", column="type"), _f("value")),  # "type" names the record
+            (*_OWNER, _f("position", int), _f("attribute_type", column="type"), _f("value")),  # "type" names the record
             ("resource attribute", "resource attributes"),
             order=("position",),
         ),
         Kind(
             "created_artifact",
             created_artifacts,
-            _OWNER + (_f("name"), _f("description", str, True)),
+            (*_OWNER, _f("name"), _f("description", str, True)),
             ("created artifact", "created artifacts"),
             order=("name",),
         ),
         Kind(
             "discovered_resource",
             discovered_resources,
-            _OWNER + (_f("configuration_id"), _f("description", str, True)),
+            (*_OWNER, _f("configuration_id"), _f("description", str, True)),
             ("discovered resource", "discovered resources"),
             order=("configuration_id",),
         ),
         Kind(
             "source_resource",
             source_resources,
-            _OWNER + (_f("name"), _f("description", str, True), _f("status_detail", str, True)),
+            (*_OWNER, _f("name"), _f("description", str, True), _f("status_detail", str, True)),
             ("source resource", "source resources"),
             order=("name",),
         ),
