@@ -202,7 +202,7 @@ def _read_parts(authorization: str) -> tuple[str, str, str, str, tuple[str, ...]
     return access_key_id, date, region, service, signed, fields["Signature"]
 
 
-class _Verifier(SigV4Auth):
+class _Verifier(SigV4Auth):  # type: ignore[misc]  # botocore is untyped: its base class is Any
     """botocore's signer, told which headers were signed and what body arrived."""
 
     def __init__(

@@ -74,7 +74,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 def _db_commands(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
     # `mighub db` belongs to cli/db.py; copy joins its commands rather than
     # declaring `db` a second time (argparse refuses a duplicate command).
-    db = subparsers.choices.get("db")
+    db: argparse.ArgumentParser | None = subparsers.choices.get("db")
     if db is None:
         db = subparsers.add_parser("db", help="manage the database")
         return db.add_subparsers(title="db commands", metavar="COMMAND", required=True)

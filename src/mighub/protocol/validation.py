@@ -47,7 +47,7 @@ def validate_input(shape: Shape | None, body: Any) -> dict[str, Any]:
     if shape is None:
         return {}
     problems: list[str] = []
-    value = _checker(shape)(body, "", problems)
+    value: dict[str, Any] = _checker(shape)(body, "", problems)
     if problems:
         raise validation_error(problems)
     return value

@@ -134,6 +134,7 @@ class TaskOperations(MigrationHubBase):
         described: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
         if row.status is not None:
             described["Task"] = _task_state(row)
+            assert row.update_us is not None  # written together with the status
             described["UpdateDateTime"] = from_us(row.update_us)
         attributes = tx.resource_attributes(row.id)
         if attributes:
@@ -202,5 +203,6 @@ def _summary(row: Task) -> dict[str, Any]:
     summary: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
     if row.status is not None:
         summary.update(_task_state(row))
+        assert row.update_us is not None  # written together with the status
         summary["UpdateDateTime"] = from_us(row.update_us)
     return summary

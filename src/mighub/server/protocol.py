@@ -106,7 +106,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._begun, self._in_headers, self._header_bytes, self._expired = True, True, 0, False
         at = self._arm()
-        self.scope["extensions"] = {DEADLINE: {"at": at, "seconds": self.request_timeout}}  # type: ignore[typeddict-unknown-key]
+        self.scope["extensions"] = {DEADLINE: {"at": at, "seconds": self.request_timeout}}
 
     def on_headers_complete(self) -> None:
         self._in_headers = False

@@ -123,9 +123,9 @@ class Store:
         """Run ``work`` in a write transaction; return once it is committed."""
         if self._closed:
             raise ServiceUnavailableException("The hub is shutting down")
-        job = _Job(work, future=Future())
-        self._jobs.put(job)
-        return job.future.result()  # type: ignore[union-attr]
+        future: Future[T] = Future()
+        self._jobs.put(_Job(work, future=future))
+        return future.result()
 
     async def awrite(self, work: Work[T]) -> T:
         """``write`` for a coroutine: the event loop is not blocked meanwhile."""
@@ -215,7 +215,7 @@ class Store:
         deadline = time.monotonic() + COMMIT_STATUS_WAIT
         while True:
             # The old server process may still be finishing the COMMIT it received.
-            status = conn.execute(_XACT_STATUS, {"xid": transaction_id}).scalar()
+            status: str | None = conn.execute(_XACT_STATUS, {"xid": transaction_id}).scalar()
             conn.rollback()
             if status in ("committed", "aborted"):
                 return status == "committed"

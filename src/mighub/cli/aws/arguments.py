@@ -35,11 +35,13 @@ class ModelArgument:
 
     @property
     def is_boolean(self) -> bool:
-        return self.shape.type_name == "boolean"
+        type_name: str = self.shape.type_name
+        return type_name == "boolean"
 
     @property
     def is_list(self) -> bool:
-        return self.shape.type_name == "list"
+        type_name: str = self.shape.type_name
+        return type_name == "list"
 
 
 @dataclass(frozen=True)

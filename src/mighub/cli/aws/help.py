@@ -88,7 +88,8 @@ def service_help(service: str, out: TextIO) -> None:
 
 
 def _type_name(shape: Shape) -> str:
-    return shape.type_name
+    type_name: str = shape.type_name
+    return type_name
 
 
 def operation_help(service: str, cli_name: str, operation: OperationModel, out: TextIO) -> None:

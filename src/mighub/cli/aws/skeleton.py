@@ -36,7 +36,8 @@ def input_skeleton(operation: OperationModel) -> dict[str, Any]:
     shape = operation.input_shape
     if shape is None:
         return {}
-    return _first_enum_values(shape, ArgumentGenerator().generate_skeleton(shape))
+    skeleton: dict[str, Any] = _first_enum_values(shape, ArgumentGenerator().generate_skeleton(shape))
+    return skeleton
 
 
 def output_skeleton(operation: OperationModel) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def shorthand_example(shape: Shape) -> str | None:
 
 
 def _shorthand(shape: Shape, level: int) -> str:
-    kind = shape.type_name
+    kind: str = shape.type_name
     if kind == "structure":
         body = ",".join(f"{name}={_shorthand(member, level + 1)}" for name, member in shape.members.items())
     elif kind == "map":
@@ -100,7 +100,7 @@ def list_syntax(shape: Shape) -> str | None:
 
 
 def _scalar(shape: Shape, enums: bool = True) -> str:
-    kind = shape.type_name
+    kind: str = shape.type_name
     if kind == "string":
         values = getattr(shape, "enum", None)
         return "|".join(f'"{v}"' for v in values) if values and enums else '"string"'
@@ -124,7 +124,7 @@ def _json_lines(shape: Shape, path: tuple[str, ...]) -> list[str]:
     if path.count(shape.name) >= 2:
         return ["{ ... recursive ... }" if shape.type_name == "structure" else ""]
     path = (*path, shape.name)
-    kind = shape.type_name
+    kind: str = shape.type_name
     if kind == "structure":
         lines = ["{"]
         members = list(shape.members.items())

@@ -112,7 +112,7 @@ def run_tasks(args: argparse.Namespace) -> int:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
     from rich.live import Live
 
     from .fetch import HubError
@@ -121,7 +121,7 @@ def run_watch(args: argparse.Namespace) -> int:
     hub = _hub(args)
     console = Console()
 
-    def view():  # type: ignore[no-untyped-def]
+    def view() -> RenderableType:
         rows = hub.tasks(stream=args.stream, status=args.status, stale=args.stale)
         return watch_view(sort_tasks(rows, args.sort), hub.endpoint, args.interval, console.width)
 

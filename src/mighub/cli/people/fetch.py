@@ -78,7 +78,8 @@ class Hub:
         prepared = urllib.request.Request(url, headers=dict(request.headers.items()), method="GET")
         try:
             with urllib.request.urlopen(prepared, timeout=30) as response:
-                return json.loads(response.read())
+                answer: dict[str, Any] = json.loads(response.read())
+                return answer
         except urllib.error.HTTPError as exc:
             try:
                 detail = json.loads(exc.read()).get("message", "")
