@@ -40,7 +40,8 @@ def main() -> None:
         endpoint = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
             [tool("mighub"), "serve", "--port", str(port), "--data-dir", str(base / "data")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             for _ in range(300):
@@ -63,13 +64,31 @@ def main() -> None:
                 return time.perf_counter() - start
 
             run("mighub", "mgh", "create-progress-update-stream", "--progress-update-stream-name", "bench")
-            run("mighub", "mgh", "import-migration-task", "--progress-update-stream", "bench", "--migration-task-name", "t")
+            run(
+                "mighub",
+                "mgh",
+                "import-migration-task",
+                "--progress-update-stream",
+                "bench",
+                "--migration-task-name",
+                "t",
+            )
 
             def notify(cli: str, i: int) -> float:
                 return run(
-                    cli, "mgh", "notify-migration-task-state", "--progress-update-stream", "bench",
-                    "--migration-task-name", "t", "--task", f"Status=IN_PROGRESS,ProgressPercent={i % 100}",
-                    "--update-date-time", str(1_700_000_000 + i), "--next-update-seconds", "60",
+                    cli,
+                    "mgh",
+                    "notify-migration-task-state",
+                    "--progress-update-stream",
+                    "bench",
+                    "--migration-task-name",
+                    "t",
+                    "--task",
+                    f"Status=IN_PROGRESS,ProgressPercent={i % 100}",
+                    "--update-date-time",
+                    str(1_700_000_000 + i),
+                    "--next-update-seconds",
+                    "60",
                 )
 
             notify("mighub", 0)

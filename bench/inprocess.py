@@ -86,8 +86,9 @@ def export(rev: str, into: Path) -> Path:
 
 def measure(src: Path, requests: int) -> dict[str, float]:
     env = dict(os.environ, PYTHONPATH=str(src))
-    out = subprocess.run([sys.executable, "-c", WORKLOAD, str(requests)], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", WORKLOAD, str(requests)], env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -105,7 +106,9 @@ def main() -> None:
                 results[name].append(measure(src, args.requests))
             print(f"round {round_}/{args.rounds} done", file=sys.stderr)
     mine, theirs = results["this checkout"], results[args.rev]
-    print(f"{'CPU µs per request (median of ' + str(args.rounds) + ')':<40}{'this checkout':>15}{args.rev:>15}{'ratio':>8}")
+    print(
+        f"{'CPU µs per request (median of ' + str(args.rounds) + ')':<40}{'this checkout':>15}{args.rev:>15}{'ratio':>8}"
+    )
     for op in mine[0]:
         a = statistics.median(r[op] for r in mine)
         b = statistics.median(r[op] for r in theirs)

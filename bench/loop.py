@@ -35,8 +35,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mighub-loop-") as data:
         elapsed = run(port, data, args.database, args.count)
     store = display_url(args.database) if args.database else "SQLite"  # never its password
-    print(f"{args.count} notifications in {elapsed:.2f} s: {args.count / elapsed:.0f}/s "
-          f"({elapsed / args.count * 1e3:.2f} ms each) on {store}")
+    print(
+        f"{args.count} notifications in {elapsed:.2f} s: {args.count / elapsed:.0f}/s "
+        f"({elapsed / args.count * 1e3:.2f} ms each) on {store}"
+    )
 
 
 def run(port: int, data: str, database: str | None, count: int) -> float:
@@ -55,20 +57,29 @@ def run(port: int, data: str, database: str | None, count: int) -> float:
                 time.sleep(0.05)
         else:
             sys.exit("mighub serve did not start")
-        mgh = boto3.client("mgh", endpoint_url=endpoint, region_name="us-east-1",
-                           aws_access_key_id="test", aws_secret_access_key="test")
+        mgh = boto3.client(
+            "mgh",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+        )
         mgh.create_progress_update_stream(ProgressUpdateStreamName="loop")
         mgh.import_migration_task(ProgressUpdateStream="loop", MigrationTaskName="task")
         start = time.perf_counter()
         for i in range(count):
             mgh.notify_migration_task_state(
-                ProgressUpdateStream="loop", MigrationTaskName="task",
+                ProgressUpdateStream="loop",
+                MigrationTaskName="task",
                 Task={"Status": "IN_PROGRESS", "ProgressPercent": i % 101},
-                UpdateDateTime=datetime.now(UTC), NextUpdateSeconds=60)
+                UpdateDateTime=datetime.now(UTC),
+                NextUpdateSeconds=60,
+            )
         return time.perf_counter() - start
     finally:
         server.terminate()
         server.wait()
+
 
 if __name__ == "__main__":
     main()

@@ -33,8 +33,14 @@ TARGET = "AWSMigrationHub.NotifyMigrationTaskState"
 def _request(target: str, body: bytes, extra: bytes = b"") -> bytes:
     return (
         b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-amz-json-1.1\r\n"
-        b"X-Amz-Target: " + target.encode() + b"\r\n" + extra
-        + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+        b"X-Amz-Target: "
+        + target.encode()
+        + b"\r\n"
+        + extra
+        + b"Content-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
     )
 
 
@@ -49,8 +55,16 @@ def _bad_requests() -> list[tuple[str, bytes]]:
         ("1 MiB + 1 body", _request(TARGET, b"x" * (MIB + 1))),
         ("1 MiB not JSON", _request(TARGET, b"{" * (MIB - 16))),
         ("unknown target", _request("AWSMigrationHub.Nope" + "x" * 200, b"{}")),
-        ("bad signature", _request(TARGET, b"{}", b"Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/"
-                                    + b"r" * 2000 + b"/mgh/aws4_request, SignedHeaders=host, Signature=00\r\n")),
+        (
+            "bad signature",
+            _request(
+                TARGET,
+                b"{}",
+                b"Authorization: AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20250101/"
+                + b"r" * 2000
+                + b"/mgh/aws4_request, SignedHeaders=host, Signature=00\r\n",
+            ),
+        ),
         ("broken framing", b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nContent-Length: 12\r\n\r\n{}"),
         ("garbage", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + os.urandom(500)),
         ("bad chunking", b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"),

@@ -45,11 +45,19 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=None, help="seconds per wrk load (default 10; quick 3)")
     parser.add_argument("--connections", default="16,64", help="wrk connection counts (default 16,64)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2, one per core)")
-    parser.add_argument("--tasks", type=int, default=1000, help="tasks imported over HTTP for parts 1, 3 and 4 (default 1000)")
-    parser.add_argument("--sizes", default=None, help="store sizes for part 2 (default 10k,100k; quick 10k; e.g. 10k,100k,1M)")
+    parser.add_argument(
+        "--tasks", type=int, default=1000, help="tasks imported over HTTP for parts 1, 3 and 4 (default 1000)"
+    )
+    parser.add_argument(
+        "--sizes", default=None, help="store sizes for part 2 (default 10k,100k; quick 10k; e.g. 10k,100k,1M)"
+    )
     parser.add_argument("--list-reps", type=int, default=50, help="ListMigrationTasks calls per figure (default 50)")
     parser.add_argument("--skip-reference", action="store_true", help="skip part 1 (floor, moto, mighub side by side)")
-    parser.add_argument("--parts", default="1,2,3", help="which parts to run: 1 side by side, 2 store sizes, 3 auth, 4 PostgreSQL replicas (default 1,2,3)")
+    parser.add_argument(
+        "--parts",
+        default="1,2,3",
+        help="which parts to run: 1 side by side, 2 store sizes, 3 auth, 4 PostgreSQL replicas (default 1,2,3)",
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write every figure to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (data dirs, server logs)")
     return parser.parse_args()
@@ -77,11 +85,15 @@ def main() -> int:
     run.logs.mkdir()
     run.results.update(duration_s=run.duration, wrk_threads=run.threads, cpus=os.cpu_count())
     ok = True
-    print(f"mighub notify benchmark: wrk -t{run.threads}, {run.duration:g} s per load, {os.cpu_count()} CPUs, work dir {work}")
+    print(
+        f"mighub notify benchmark: wrk -t{run.threads}, {run.duration:g} s per load, {os.cpu_count()} CPUs, work dir {work}"
+    )
     try:
         flush = run.results["flush"] = flush_latency(work)
-        print(f"disk: one durable SQLite commit (WAL, synchronous=FULL) takes p50 {flush['p50_ms']:.2f} ms, "
-              f"p99 {flush['p99_ms']:.2f} ms here now")
+        print(
+            f"disk: one durable SQLite commit (WAL, synchronous=FULL) takes p50 {flush['p50_ms']:.2f} ms, "
+            f"p99 {flush['p99_ms']:.2f} ms here now"
+        )
         for number, part in ((1, side_by_side), (2, store_sizes), (3, auth_cost), (4, postgres_replicas)):
             if number in parts:
                 ok &= part(run)

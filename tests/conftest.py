@@ -9,8 +9,8 @@ attached to the report.
 
 from __future__ import annotations
 
-import sys
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +19,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # e2e_helpers, whatever the import mode
 
-from e2e_helpers import _LIVE_SERVERS, Databases, MighubServer  # noqa: E402
-
+from e2e_helpers import _LIVE_SERVERS, Databases, MighubServer
 
 # -- the stores every server-backed test runs against ------------------------------
 POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")
@@ -30,7 +29,9 @@ POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")
 def databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
     """Run the test once on SQLite and once on PostgreSQL (when one is given)."""
     if request.param == "postgresql" and not POSTGRES_URL:
-        pytest.skip("PostgreSQL store not tested: set MIGHUB_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+        pytest.skip(
+            "PostgreSQL store not tested: set MIGHUB_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+        )
     found = Databases(request.param, POSTGRES_URL)
     yield found
     found.close()
@@ -108,9 +109,7 @@ def server_factory(tmp_path: Path, databases: Databases) -> Iterator[ServerFacto
 
 
 @pytest.fixture(scope="module")
-def module_server_factory(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases
-) -> Iterator[ServerFactory]:
+def module_server_factory(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[ServerFactory]:
     factory = ServerFactory(tmp_path_factory.mktemp("mighub-module"), databases)
     yield factory
     factory.close()

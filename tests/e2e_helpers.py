@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -13,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +139,8 @@ class MighubServer:
         return f"http://127.0.0.1:{self.port}"
 
     def command(self, port: int) -> list[str]:
-        cmd = _mighub_command() + [
+        cmd = [
+            *_mighub_command(),
             "serve",
             "--host",
             "127.0.0.1",
@@ -158,7 +160,7 @@ class MighubServer:
         last_error = ""
         for _attempt in range(3):  # a free port can be taken between pick and bind
             port = free_port()
-            self._log_file = open(self.log_path, "ab", buffering=0)
+            self._log_file = open(self.log_path, "ab", buffering=0)  # noqa: SIM115 -- outlives this block; closed by its owner
             self._log_file.write(f"\n=== start {' '.join(self.command(port))}\n".encode())
             env = dict(os.environ)
             env.setdefault("PYTHONUNBUFFERED", "1")
@@ -178,8 +180,7 @@ class MighubServer:
             last_error = self.log_tail()
             self._terminate(force=True)
         raise RuntimeError(
-            f"mighub serve did not become healthy within {STARTUP_TIMEOUT}s.\n"
-            f"Log tail ({self.log_path}):\n{last_error}"
+            f"mighub serve did not become healthy within {STARTUP_TIMEOUT}s.\nLog tail ({self.log_path}):\n{last_error}"
         )
 
     def _wait_healthy(self) -> bool:
@@ -209,10 +210,8 @@ class MighubServer:
         try:
             os.killpg(self.proc.pid, sig)
         except (ProcessLookupError, PermissionError):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 self.proc.send_signal(sig)
-            except ProcessLookupError:
-                pass
 
     def _terminate(self, force: bool = False) -> None:
         if self.proc is None:
@@ -226,10 +225,8 @@ class MighubServer:
                 self.proc.wait(timeout=10)
         else:
             # the leader is gone; make sure nothing of its group lingers
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None
@@ -260,9 +257,7 @@ class MighubServer:
         return make_client(self.endpoint, service, region=region, validate=validate)
 
 
-def make_client(
-    endpoint: str, service: str, region: str = REGION, validate: bool = True, attempts: int = 1
-) -> Any:
+def make_client(endpoint: str, service: str, region: str = REGION, validate: bool = True, attempts: int = 1) -> Any:
     """A boto3 client; ``attempts`` > 1 turns on the SDK's standard retries."""
     config = Config(
         parameter_validation=validate,
@@ -326,7 +321,7 @@ def ts(dt: Any) -> float:
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 def poll(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
@@ -380,5 +375,3 @@ def list_all_updates(mgh: Any, stream: str, task: str, page_size: int = 100) -> 
         if not token:
             return rows
         kwargs["NextToken"] = token
-
-

@@ -5,7 +5,7 @@ dry runs and errors."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -156,7 +156,7 @@ def test_missing_update_time_is_stamped_with_server_time(mgh: Any) -> None:
     assert before - 1 <= when <= after + 1, (before, when, after)
 
     # a stamped notification is newer than an older explicit one ...
-    notify(mgh, app, "NOT_STARTED", datetime.fromtimestamp(before - 3600, timezone.utc))
+    notify(mgh, app, "NOT_STARTED", datetime.fromtimestamp(before - 3600, UTC))
     assert state(mgh, app) == ("IN_PROGRESS", when)
     # ... and itself ordered by its stamp: a later stamped one wins
     notify(mgh, app, "COMPLETED")
@@ -166,7 +166,7 @@ def test_missing_update_time_is_stamped_with_server_time(mgh: Any) -> None:
 
 def test_stamped_notification_does_not_beat_a_future_one(mgh: Any) -> None:
     app = uniq("app")
-    future = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=1)
+    future = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
     notify(mgh, app, "COMPLETED", future)
     notify(mgh, app, "IN_PROGRESS")  # stamped now: older than the state held
     assert state(mgh, app) == ("COMPLETED", future.timestamp())

@@ -375,9 +375,9 @@ def test_home_region_not_set(module_server_factory: Any) -> None:
     strict = module_server_factory(home_region="none").client("mgh")
     for kind in (ARTIFACT, DISCOVERED):
         for call in (
-            lambda: kind.associate(strict, "s", "t", kind.key(1)),
-            lambda: kind.disassociate(strict, "s", "t", kind.key(1)),
-            lambda: kind.list(strict, "s", "t"),
+            lambda: kind.associate(strict, "s", "t", kind.key(1)),  # noqa: B023 -- called within this iteration
+            lambda: kind.disassociate(strict, "s", "t", kind.key(1)),  # noqa: B023 -- called within this iteration
+            lambda: kind.list(strict, "s", "t"),  # noqa: B023 -- called within this iteration
         ):
             with pytest.raises(ClientError) as exc:
                 call()
@@ -507,7 +507,13 @@ def test_list_migration_tasks_by_resource_name(mgh: Any) -> None:
         mgh.create_progress_update_stream(ProgressUpdateStreamName=s)
         for i in range(4):
             mgh.import_migration_task(ProgressUpdateStream=s, MigrationTaskName=f"task-{i}")
-    tagged = [(streams[0], "task-0"), (streams[0], "task-2"), (streams[0], "task-3"), (streams[1], "task-1"), (streams[1], "task-3")]
+    tagged = [
+        (streams[0], "task-0"),
+        (streams[0], "task-2"),
+        (streams[0], "task-3"),
+        (streams[1], "task-1"),
+        (streams[1], "task-3"),
+    ]
     for s, t in reversed(tagged):
         DISCOVERED.associate(mgh, s, t, config_id, Description="the server")
     DISCOVERED.associate(mgh, streams[0], "task-1", other_id)
@@ -667,25 +673,25 @@ def test_writes_to_a_stream_being_deleted_are_invalid_input(server: MighubServer
         _build_blocker(server, blocker, size)
 
         clients = [server.client("mgh") for _ in range(7)]
-        calls: list[tuple[str, Callable[[Any], Any]]] = [
-            (f"associate {k.name}", lambda c, k=k: k.associate(c, target, "t", k.key(1))) for k in KINDS
-        ] + [
-            (f"disassociate {k.name}", lambda c, k=k: k.disassociate(c, target, "t", k.key(0))) for k in KINDS
-        ] + [
-            (
-                "put_resource_attributes",
-                lambda c: c.put_resource_attributes(
-                    ProgressUpdateStream=target,
-                    MigrationTaskName="t",
-                    ResourceAttributeList=[{"Type": "IPV4_ADDRESS", "Value": "10.0.0.1"}],
-                ),
-            )
-        ]
+        calls: list[tuple[str, Callable[[Any], Any]]] = (
+            [(f"associate {k.name}", lambda c, k=k: k.associate(c, target, "t", k.key(1))) for k in KINDS]  # noqa: B023 -- called within this iteration
+            + [(f"disassociate {k.name}", lambda c, k=k: k.disassociate(c, target, "t", k.key(0))) for k in KINDS]  # noqa: B023 -- called within this iteration
+            + [
+                (
+                    "put_resource_attributes",
+                    lambda c: c.put_resource_attributes(
+                        ProgressUpdateStream=target,  # noqa: B023 -- called within this iteration
+                        MigrationTaskName="t",
+                        ResourceAttributeList=[{"Type": "IPV4_ADDRESS", "Value": "10.0.0.1"}],
+                    ),
+                )
+            ]
+        )
         go = threading.Barrier(len(calls) + 1)
 
         def run(i: int) -> str:
-            go.wait()
-            return _outcome(lambda: calls[i][1](clients[i]))
+            go.wait()  # noqa: B023 -- called within this iteration
+            return _outcome(lambda: calls[i][1](clients[i]))  # noqa: B023 -- called within this iteration
 
         with ThreadPoolExecutor(len(calls)) as pool:
             futures = [pool.submit(run, i) for i in range(len(calls))]
@@ -694,7 +700,7 @@ def test_writes_to_a_stream_being_deleted_are_invalid_input(server: MighubServer
             go.wait()
             outcomes = {calls[i][0]: f.result() for i, f in enumerate(futures)}
         still_deleting = (
-            _outcome(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=target))
+            _outcome(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=target))  # noqa: B023 -- called within this iteration
             == "InvalidInputException"
         )
 
@@ -709,7 +715,9 @@ def test_writes_to_a_stream_being_deleted_are_invalid_input(server: MighubServer
         pytest.fail("could not catch the stream in its deleting state")
 
     # afterwards the name is a new, empty stream (the probe may have created it already)
-    poll(lambda: _outcome(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=target)) == "OK", timeout=30)
+    poll(
+        lambda: _outcome(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=target)) == "OK", timeout=30
+    )
     mgh.import_migration_task(ProgressUpdateStream=target, MigrationTaskName="t")
     for kind in KINDS:
         assert kind.items(mgh, target, "t") == []

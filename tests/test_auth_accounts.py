@@ -61,7 +61,9 @@ def hub(module_server_factory: Any, tmp_path_factory: pytest.TempPathFactory) ->
         mgh.associate_created_artifact(**ids, CreatedArtifact={"Name": ARTIFACT, "Description": who})
         mgh.associate_discovered_resource(**ids, DiscoveredResource={"ConfigurationId": f"d-{who}"})
         mgh.put_resource_attributes(**ids, ResourceAttributeList=[{"Type": "FQDN", "Value": f"{who}.example.com"}])
-        mgh.notify_application_state(ApplicationId="app-1", Status="IN_PROGRESS" if who == "a" else "COMPLETED", UpdateDateTime=WHEN)
+        mgh.notify_application_state(
+            ApplicationId="app-1", Status="IN_PROGRESS" if who == "a" else "COMPLETED", UpdateDateTime=WHEN
+        )
     return ns
 
 
@@ -86,7 +88,9 @@ def test_each_account_sees_only_its_own(hub: SimpleNamespace, me: str, other: st
     assert task["Task"]["StatusDetail"] == f"{me}'s"
     assert task["ResourceAttributeList"] == [{"Type": "FQDN", "Value": f"{me}.example.com"}]
     assert [a["Description"] for a in client.list_created_artifacts(**ids)["CreatedArtifactList"]] == [me]
-    assert [d["ConfigurationId"] for d in client.list_discovered_resources(**ids)["DiscoveredResourceList"]] == [f"d-{me}"]
+    assert [d["ConfigurationId"] for d in client.list_discovered_resources(**ids)["DiscoveredResourceList"]] == [
+        f"d-{me}"
+    ]
     history = client.list_migration_task_updates(**ids)["MigrationTaskUpdateList"]
     assert [h["MigrationTaskState"]["StatusDetail"] for h in history] == [f"{me}'s"]
     status = client.describe_application_state(ApplicationId="app-1")["ApplicationStatus"]

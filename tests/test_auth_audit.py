@@ -95,7 +95,14 @@ def test_one_line_per_request_with_who_what_and_decision(audited: SimpleNamespac
         decision="Allow",
         **who_admin,
     )
-    expect(lambda: mgh_admin.list_migration_tasks(), None, eventName="ListMigrationTasks", resource="*", decision="Allow", **who_admin)
+    expect(
+        lambda: mgh_admin.list_migration_tasks(),
+        None,
+        eventName="ListMigrationTasks",
+        resource="*",
+        decision="Allow",
+        **who_admin,
+    )
     expect(
         lambda: client(ep, admin, "migrationhub-config").get_home_region(),
         None,
@@ -145,7 +152,9 @@ def test_one_line_per_request_with_who_what_and_decision(audited: SimpleNamespac
         principal=None,
         accountId=None,
     )
-    expect(lambda: client(ep, None).list_progress_update_streams(), "MissingAuthenticationTokenException", principal=None)
+    expect(
+        lambda: client(ep, None).list_progress_update_streams(), "MissingAuthenticationTokenException", principal=None
+    )
     # raw requests: a signed one, and one naming no operation
     headers, body = signed_request(ep, "ListProgressUpdateStreams", {}, admin)
     status, response_headers, _ = send(ep, headers, body)
@@ -174,7 +183,7 @@ def test_one_line_per_request_with_who_what_and_decision(audited: SimpleNamespac
     assert set(by_id) == set(expected)
     for rid, fields in expected.items():
         line = by_id[rid]
-        assert FIELDS <= set(line), line
+        assert set(line) >= FIELDS, line
         assert line["sourceIPAddress"] == "127.0.0.1"
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", line["eventTime"])
         for name, value in fields.items():
@@ -196,12 +205,17 @@ def test_audit_log_to_standard_output(tmp_path: Path, databases: Any) -> None:
     admin = new_key("admin")
     auth = write_auth_file(tmp_path / "auth.toml", [admin])
     srv = MighubServer(
-        tmp_path / "data", tmp_path / "server.log", extra_args=("--auth-file", str(auth), "--audit-log", "-"), databases=databases
+        tmp_path / "data",
+        tmp_path / "server.log",
+        extra_args=("--auth-file", str(auth), "--audit-log", "-"),
+        databases=databases,
     )
     srv.start()
     try:
         rid = client(srv.endpoint, admin).list_progress_update_streams()["ResponseMetadata"]["RequestId"]
-        status, _, _ = send(srv.endpoint, {"Content-Type": CONTENT_TYPE, "X-Amz-Target": target("ListMigrationTasks")}, b"{}")
+        status, _, _ = send(
+            srv.endpoint, {"Content-Type": CONTENT_TYPE, "X-Amz-Target": target("ListMigrationTasks")}, b"{}"
+        )
         assert status == 403
 
         def audit_lines() -> list[dict[str, Any]]:
@@ -212,7 +226,7 @@ def test_audit_log_to_standard_output(tmp_path: Path, databases: Any) -> None:
             return found if len(found) >= 2 else []
 
         lines = poll(audit_lines)
-        assert [line["requestId"] for line in lines][0] == rid
+        assert next(line["requestId"] for line in lines) == rid
         assert lines[1]["errorCode"] == "MissingAuthenticationTokenException"
         assert admin.secret not in srv.log_path.read_text()
         assert "Signature=" not in srv.log_path.read_text()

@@ -33,11 +33,22 @@ def run_mighub(*args: str, timeout: float = 20) -> tuple[int, str, str, float]:
 
 def serve(auth_file: Path, tmp_path: Path, *extra: str) -> tuple[int, str, str, float]:
     return run_mighub(
-        "serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", str(tmp_path / "data"), "--auth-file", str(auth_file), *extra
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--data-dir",
+        str(tmp_path / "data"),
+        "--auth-file",
+        str(auth_file),
+        *extra,
     )
 
 
-def entry(name: str, *, account: str = ACCOUNT_A, key_id: str | None = None, policy_text: str | None = None, extra: str = "") -> str:
+def entry(
+    name: str, *, account: str = ACCOUNT_A, key_id: str | None = None, policy_text: str | None = None, extra: str = ""
+) -> str:
     key = new_key(name, account)
     text = policy_text if policy_text is not None else json.dumps(key.policy)
     return (
@@ -60,9 +71,14 @@ OK_STATEMENT = {"Effect": "Allow", "Action": "mgh:*", "Resource": "*"}
 # name -> (file text, what the message must say besides the entry's name)
 BAD_FILES: dict[str, tuple[str, list[str]]] = {
     "bad TOML": ("[[principals]]\nname = \"broken\nsecret = '", ["not valid TOML"]),
-    "bad JSON policy": (entry("ok-1") + "\n" + entry("json-tool", policy_text='{"Version": "2012-10-17", "Statement": [}'), ["json-tool", "not valid JSON"]),
+    "bad JSON policy": (
+        entry("ok-1") + "\n" + entry("json-tool", policy_text='{"Version": "2012-10-17", "Statement": [}'),
+        ["json-tool", "not valid JSON"],
+    ),
     "unknown action": (
-        entry("ok-1") + "\n" + entry("rocket-tool", policy_text=statement_policy(Effect="Allow", Action="mgh:LaunchRockets", Resource="*")),
+        entry("ok-1")
+        + "\n"
+        + entry("rocket-tool", policy_text=statement_policy(Effect="Allow", Action="mgh:LaunchRockets", Resource="*")),
         ["rocket-tool", "unknown action", "mgh:LaunchRockets"],
     ),
     "action of another service": (
@@ -70,11 +86,20 @@ BAD_FILES: dict[str, tuple[str, list[str]]] = {
         ["ec2-tool", "unknown action"],
     ),
     "Condition element": (
-        entry("cond-tool", policy_text=statement_policy(**OK_STATEMENT, Condition={"StringEquals": {"aws:username": "x"}})),
+        entry(
+            "cond-tool", policy_text=statement_policy(**OK_STATEMENT, Condition={"StringEquals": {"aws:username": "x"}})
+        ),
         ["cond-tool", "Condition"],
     ),
     "policy variable": (
-        entry("var-tool", policy_text=statement_policy(Effect="Allow", Action="mgh:*", Resource="arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/${aws:username}/*")),
+        entry(
+            "var-tool",
+            policy_text=statement_policy(
+                Effect="Allow",
+                Action="mgh:*",
+                Resource="arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/${aws:username}/*",
+            ),
+        ),
         ["var-tool", "statement 1", "policy variable", "${aws:username}"],
     ),
     "Principal element": (
@@ -91,7 +116,10 @@ BAD_FILES: dict[str, tuple[str, list[str]]] = {
         ["arn-tool", "malformed ARN", "arn:aws:mgh"],
     ),
     "resource not an ARN": (
-        entry("res-tool", policy_text=statement_policy(Effect="Allow", Action="mgh:*", Resource="progressUpdateStream/DMS")),
+        entry(
+            "res-tool",
+            policy_text=statement_policy(Effect="Allow", Action="mgh:*", Resource="progressUpdateStream/DMS"),
+        ),
         ["res-tool", "malformed resource"],
     ),
     "bad account id": (entry("acct-tool", account="12345"), ["acct-tool", "account_id", "12345"]),
@@ -101,7 +129,10 @@ BAD_FILES: dict[str, tuple[str, list[str]]] = {
         ["effect-tool", "Effect"],
     ),
     "Action and NotAction": (
-        entry("both-tool", policy_text=statement_policy(Effect="Allow", Action="mgh:*", NotAction="mgh:Delete*", Resource="*")),
+        entry(
+            "both-tool",
+            policy_text=statement_policy(Effect="Allow", Action="mgh:*", NotAction="mgh:Delete*", Resource="*"),
+        ),
         ["both-tool", "NotAction"],
     ),
     "no Resource": (
@@ -138,7 +169,7 @@ def refusals(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, s
         return code, stderr.replace(str(path), "<AUTH FILE>"), elapsed
 
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return dict(zip(BAD_FILES, pool.map(attempt, BAD_FILES)))
+        return dict(zip(BAD_FILES, pool.map(attempt, BAD_FILES), strict=False))
 
 
 @pytest.mark.parametrize("case", list(BAD_FILES))
@@ -175,7 +206,10 @@ def test_policy_file_relative_to_the_auth_file(tmp_path: Path) -> None:
         key = Key("rel-tool", ACCOUNT_A, key_id, secret)
         mgh = client(srv.endpoint, key)
         mgh.create_progress_update_stream(ProgressUpdateStreamName="rel")
-        assert code_of(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName="other")) == "AccessDeniedException"
+        assert (
+            code_of(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName="other"))
+            == "AccessDeniedException"
+        )
     finally:
         srv.kill()
 
@@ -204,7 +238,9 @@ def test_world_readable_auth_file_draws_a_warning(tmp_path: Path) -> None:
 
 # -- non-loopback addresses ---------------------------------------------------------------
 def test_non_loopback_without_auth_file_is_refused(tmp_path: Path) -> None:
-    code, _, stderr, elapsed = run_mighub("serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", str(tmp_path / "d"))
+    code, _, stderr, elapsed = run_mighub(
+        "serve", "--host", "0.0.0.0", "--port", "0", "--data-dir", str(tmp_path / "d")
+    )
     assert code == 2
     assert "0.0.0.0" in stderr and "--auth-file" in stderr
     assert elapsed < 15
@@ -212,14 +248,19 @@ def test_non_loopback_without_auth_file_is_refused(tmp_path: Path) -> None:
 
 def test_non_loopback_with_auth_file_starts_and_requires_signatures(tmp_path: Path) -> None:
     path = write_auth_file(tmp_path / "auth.toml", [GOOD])
-    srv = MighubServer(tmp_path / "data", tmp_path / "server.log", extra_args=("--host", "0.0.0.0", "--auth-file", str(path)))
+    srv = MighubServer(
+        tmp_path / "data", tmp_path / "server.log", extra_args=("--host", "0.0.0.0", "--auth-file", str(path))
+    )
     srv.start()
     try:
         assert "0.0.0.0" in srv.log_path.read_text()
         mgh = client(srv.endpoint, GOOD)
         mgh.create_progress_update_stream(ProgressUpdateStreamName="public")
         assert list_all_streams(mgh) == ["public"]
-        assert code_of(lambda: client(srv.endpoint, None).list_progress_update_streams()) == "MissingAuthenticationTokenException"
+        assert (
+            code_of(lambda: client(srv.endpoint, None).list_progress_update_streams())
+            == "MissingAuthenticationTokenException"
+        )
     finally:
         srv.kill()
 
@@ -248,12 +289,26 @@ def test_keys_create_makes_working_restricted_keys(tmp_path: Path) -> None:
         json.dumps(
             policy(
                 allow("mgh:CreateProgressUpdateStream", stream_arn("DMS")),
-                allow(["mgh:ImportMigrationTask", "mgh:NotifyMigrationTaskState", "mgh:DescribeMigrationTask"], stream_arn("DMS") + "/*"),
+                allow(
+                    ["mgh:ImportMigrationTask", "mgh:NotifyMigrationTaskState", "mgh:DescribeMigrationTask"],
+                    stream_arn("DMS") + "/*",
+                ),
                 allow(["mgh:ListMigrationTasks", "mgh:GetHomeRegion"], "*"),
             )
         )
     )
-    code, out, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "dms", "--account", ACCOUNT_A, "--policy-file", str(tool_policy))
+    code, out, err, _ = run_mighub(
+        "keys",
+        "create",
+        "--auth-file",
+        str(auth),
+        "--name",
+        "dms",
+        "--account",
+        ACCOUNT_A,
+        "--policy-file",
+        str(tool_policy),
+    )
     assert code == 0, err
     dms_id, dms_secret = parse_credentials(out)
     assert oct(auth.stat().st_mode & 0o777) == oct(0o600)
@@ -273,7 +328,18 @@ def test_keys_create_makes_working_restricted_keys(tmp_path: Path) -> None:
         assert "AWS_SECRET_ACCESS_KEY" not in out
     bad_policy = tmp_path / "bad.json"
     bad_policy.write_text(statement_policy(**OK_STATEMENT, Condition={"Bool": {"aws:SecureTransport": "true"}}))
-    code, _, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "y", "--account", ACCOUNT_A, "--policy-file", str(bad_policy))
+    code, _, err, _ = run_mighub(
+        "keys",
+        "create",
+        "--auth-file",
+        str(auth),
+        "--name",
+        "y",
+        "--account",
+        ACCOUNT_A,
+        "--policy-file",
+        str(bad_policy),
+    )
     assert code != 0 and "Condition" in err
     assert auth.read_text() == before, "a refused key leaves the file as it was"
 
@@ -285,7 +351,10 @@ def test_keys_create_makes_working_restricted_keys(tmp_path: Path) -> None:
         ops = client(srv.endpoint, Key("ops", ACCOUNT_A, ops_id, ops_secret))
         dms.create_progress_update_stream(ProgressUpdateStreamName="DMS")
         dms.import_migration_task(ProgressUpdateStream="DMS", MigrationTaskName="db-1")
-        assert code_of(lambda: dms.create_progress_update_stream(ProgressUpdateStreamName="other")) == "AccessDeniedException"
+        assert (
+            code_of(lambda: dms.create_progress_update_stream(ProgressUpdateStreamName="other"))
+            == "AccessDeniedException"
+        )
         assert code_of(lambda: dms.list_progress_update_streams()) == "AccessDeniedException"
         ops.create_progress_update_stream(ProgressUpdateStreamName="ops-stream")  # the default: full access
         assert list_all_streams(ops) == ["DMS", "ops-stream"]
@@ -309,7 +378,7 @@ def test_keys_create_leaves_a_world_readable_file_owner_only(tmp_path: Path) -> 
     code, _, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "a", "--account", ACCOUNT_A)
     assert code == 0, err
     auth.chmod(0o644)  # someone made it readable by all
-    code, out, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "b", "--account", ACCOUNT_A)
+    code, _out, err, _ = run_mighub("keys", "create", "--auth-file", str(auth), "--name", "b", "--account", ACCOUNT_A)
     assert code == 0, err
     assert oct(auth.stat().st_mode & 0o777) == oct(0o600)
     assert 'name = "a"' in auth.read_text() and 'name = "b"' in auth.read_text()

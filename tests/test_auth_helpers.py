@@ -35,7 +35,10 @@ TARGET_PREFIX = {"mgh": "AWSMigrationHub", "migrationhub-config": "AWSMigrationH
 # Generous limits for every test but the throttling ones: snapshots make many calls.
 NO_THROTTLING = {"rate": 1_000_000, "burst": 1_000_000}
 
-ADMIN_POLICY: dict[str, Any] = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "mgh:*", "Resource": "*"}]}
+ADMIN_POLICY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "mgh:*", "Resource": "*"}],
+}
 NOTHING_POLICY: dict[str, Any] = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Deny", "Action": "mgh:*", "Resource": "*"}],
@@ -224,7 +227,9 @@ def send(endpoint: str, headers: dict[str, str], body: bytes) -> tuple[int, dict
     return status, response_headers, json.loads(data) if data else {}
 
 
-def raw_call(endpoint: str, operation: str, params: dict[str, Any], key: Key, **kwargs: Any) -> tuple[int, dict[str, str], dict[str, Any]]:
+def raw_call(
+    endpoint: str, operation: str, params: dict[str, Any], key: Key, **kwargs: Any
+) -> tuple[int, dict[str, str], dict[str, Any]]:
     headers, body = signed_request(endpoint, operation, params, key, **kwargs)
     return send(endpoint, headers, body)
 

@@ -28,7 +28,9 @@ SIGNED = "content-type;host;x-amz-date;x-amz-target"
 SIGNATURE = "0123456789abcdef" * 4
 
 
-def headers(scope: list[str] | None = None, signed: str = SIGNED, signature: str = SIGNATURE, **extra: str) -> dict[str, str]:
+def headers(
+    scope: list[str] | None = None, signed: str = SIGNED, signature: str = SIGNATURE, **extra: str
+) -> dict[str, str]:
     credential = "/".join(scope or SCOPE)
     return {
         "authorization": f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders={signed}, Signature={signature}",
@@ -48,7 +50,10 @@ def scope_with(index: int, value: str) -> list[str]:
 def test_a_well_formed_header_is_read() -> None:
     signed = parse_authorization(headers())
     assert (signed.access_key_id, signed.date, signed.region, signed.service) == (
-        "AKIAIOSFODNN7EXAMPLE", "20260301", "us-east-1", "mgh"
+        "AKIAIOSFODNN7EXAMPLE",
+        "20260301",
+        "us-east-1",
+        "mgh",
     )
     assert signed.signed_headers == tuple(SIGNED.split(";"))
     # local tools sign with short made-up keys and regions: still of form
@@ -92,7 +97,9 @@ MALFORMED_FIELDS: dict[str, dict[str, Any]] = {
     "empty signed header name": {"signed": "host;;x-amz-target"},
     "signed header name with a colon": {"signed": "host;x-amz:target"},
     "non-ASCII signed header name": {"signed": "host;x-amz-targét"},
-    "too many signed headers": {"signed": ";".join(["host", "x-amz-target", *(f"x-h{i}" for i in range(MAX_SIGNED_HEADERS))])},
+    "too many signed headers": {
+        "signed": ";".join(["host", "x-amz-target", *(f"x-h{i}" for i in range(MAX_SIGNED_HEADERS))])
+    },
 }
 
 
@@ -104,7 +111,10 @@ def test_signed_headers_and_signature_are_checked(case: str, strict: bool) -> No
 
 
 @pytest.mark.parametrize("strict", [True, False], ids=["auth mode", "development mode"])
-@pytest.mark.parametrize("value", ["yesterday", "20260301T120000", "20261301T120000Z", "٢٠٢٦٠٣٠١T120000Z", "20260301T12000Z"])
+@pytest.mark.parametrize(
+    "value",
+    ["yesterday", "20260301T120000", "20261301T120000Z", "٢٠٢٦٠٣٠١T120000Z", "20260301T12000Z"],  # noqa: RUF001 -- the non-ASCII digits are the point of the test
+)
 def test_x_amz_date_is_checked(value: str, strict: bool) -> None:
     with pytest.raises(IncompleteSignatureException) as refused:
         parse_authorization(headers(**{"x-amz-date": value}), strict=strict)
@@ -152,8 +162,16 @@ def test_a_non_ascii_signature_never_reaches_the_comparison() -> None:
     signed = parse_authorization(headers(signature="A" * 64))
     raw = [(k, v) for k, v in headers(signature="A" * 64).items()]
     with pytest.raises(InvalidSignatureException):
-        verify(signed, "secret", method="POST", path="/", query="", headers=raw, body=b"{}",
-               now=datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+        verify(
+            signed,
+            "secret",
+            method="POST",
+            path="/",
+            query="",
+            headers=raw,
+            body=b"{}",
+            now=datetime(2026, 3, 1, 12, 0, tzinfo=UTC),
+        )
 
 
 def test_header_limits() -> None:
@@ -200,14 +218,25 @@ def test_the_hot_path_reads_what_the_part_by_part_reading_reads(
 @pytest.mark.parametrize(
     "statement",
     [
-        {"Effect": "Allow", "Action": "mgh:*", "Resource": "arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/${aws:username}/*"},
-        {"Effect": "Deny", "Action": "mgh:*", "NotResource": ["arn:aws:mgh:*:*:progressUpdateStream/${aws:PrincipalTag/team}"]},
+        {
+            "Effect": "Allow",
+            "Action": "mgh:*",
+            "Resource": "arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/${aws:username}/*",
+        },
+        {
+            "Effect": "Deny",
+            "Action": "mgh:*",
+            "NotResource": ["arn:aws:mgh:*:*:progressUpdateStream/${aws:PrincipalTag/team}"],
+        },
         {"Effect": "Allow", "Action": ["mgh:List*", "mgh:${x}"], "Resource": "*"},
         {"Effect": "Allow", "NotAction": "mgh:${x}", "Resource": "*"},
     ],
 )
 def test_policy_variables_are_refused_at_load(statement: dict[str, Any]) -> None:
-    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "*"}, {"Sid": "Team", **statement}]}
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "*"}, {"Sid": "Team", **statement}],
+    }
     with pytest.raises(PolicyError) as refused:
         parse_policy(document, "principal 1 (dms)")
     message = str(refused.value)
@@ -216,5 +245,7 @@ def test_policy_variables_are_refused_at_load(statement: dict[str, Any]) -> None
 
 
 def test_a_dollar_without_a_variable_is_a_literal() -> None:
-    policy = parse_policy({"Statement": {"Effect": "Allow", "Action": "mgh:*", "Resource": "arn:aws:mgh:*:*:progressUpdateStream/$tream"}})
+    policy = parse_policy(
+        {"Statement": {"Effect": "Allow", "Action": "mgh:*", "Resource": "arn:aws:mgh:*:*:progressUpdateStream/$tream"}}
+    )
     assert policy.decide("mgh:CreateProgressUpdateStream", "arn:aws:mgh:us-east-1:1:progressUpdateStream/$tream")

@@ -35,7 +35,9 @@ from test_auth_helpers import (
     write_auth_file,
 )
 
-ACCOUNT_C = "777788889999"  # an account whose home region control is deleted (for the dry run of CreateHomeRegionControl)
+ACCOUNT_C = (
+    "777788889999"  # an account whose home region control is deleted (for the dry run of CreateHomeRegionControl)
+)
 ACCOUNT_D = "121212121212"  # the dry runs of the mgh operations: a small account, quick to snapshot
 ACCOUNT_E = "343434343434"  # action-name case
 READ_ONLY = policy(allow(["mgh:List*", "mgh:Describe*", "mgh:Get*"]))
@@ -55,7 +57,10 @@ KEYS = {
             deny("mgh:Notify*", [stream_arn("locked"), stream_arn("locked") + "/*"]),
         ),
     ),
-    "notaction": new_key("notaction", policy=policy({"Effect": "Allow", "NotAction": ["mgh:Delete*", "mgh:Disassociate*"], "Resource": "*"})),
+    "notaction": new_key(
+        "notaction",
+        policy=policy({"Effect": "Allow", "NotAction": ["mgh:Delete*", "mgh:Disassociate*"], "Resource": "*"}),
+    ),
     "deny-notaction": new_key(
         "deny-notaction",
         policy=policy(
@@ -65,7 +70,9 @@ KEYS = {
     ),
     "notresource": new_key(
         "notresource",
-        policy=policy({"Effect": "Allow", "Action": "mgh:*", "NotResource": [stream_arn("secret"), stream_arn("secret") + "/*"]}),
+        policy=policy(
+            {"Effect": "Allow", "Action": "mgh:*", "NotResource": [stream_arn("secret"), stream_arn("secret") + "/*"]}
+        ),
     ),
     "wild": new_key(
         "wild",
@@ -83,9 +90,21 @@ KEYS = {
     "d-admin": new_key("d-admin", account=ACCOUNT_D),
     "d-reader": new_key("d-reader", account=ACCOUNT_D, policy=READ_ONLY),
     "e-admin": new_key("e-admin", account=ACCOUNT_E),
-    "upper": new_key("upper", account=ACCOUNT_E, policy=policy(allow("MGH:CREATEPROGRESSUPDATESTREAM", stream_arn("CaseStream", ACCOUNT_E)))),
-    "mixed": new_key("mixed", account=ACCOUNT_E, policy=policy(allow("Mgh:CreateProgressUpdateSTREAM", stream_arn("CaseStream", ACCOUNT_E)))),
-    "lower-arn": new_key("lower-arn", account=ACCOUNT_E, policy=policy(allow("mgh:CreateProgressUpdateStream", stream_arn("casestream", ACCOUNT_E)))),
+    "upper": new_key(
+        "upper",
+        account=ACCOUNT_E,
+        policy=policy(allow("MGH:CREATEPROGRESSUPDATESTREAM", stream_arn("CaseStream", ACCOUNT_E))),
+    ),
+    "mixed": new_key(
+        "mixed",
+        account=ACCOUNT_E,
+        policy=policy(allow("Mgh:CreateProgressUpdateSTREAM", stream_arn("CaseStream", ACCOUNT_E))),
+    ),
+    "lower-arn": new_key(
+        "lower-arn",
+        account=ACCOUNT_E,
+        policy=policy(allow("mgh:CreateProgressUpdateStream", stream_arn("casestream", ACCOUNT_E))),
+    ),
 }
 
 
@@ -135,12 +154,17 @@ def test_partner_policy_works_on_its_own_stream(hub: SimpleNamespace) -> None:
     assert described["Task"]["StatusDetail"] == "copying db-1"
     assert described["ResourceAttributeList"] == [{"Type": "IPV4_ADDRESS", "Value": "10.0.0.7"}]
     assert [a["Name"] for a in dms.list_created_artifacts(**ids)["CreatedArtifactList"]] == [ARTIFACT]
-    assert [d["ConfigurationId"] for d in dms.list_discovered_resources(**ids)["DiscoveredResourceList"]] == ["d-server-01"]
+    assert [d["ConfigurationId"] for d in dms.list_discovered_resources(**ids)["DiscoveredResourceList"]] == [
+        "d-server-01"
+    ]
     dms.disassociate_discovered_resource(**ids, ConfigurationId="d-server-01")
     assert dms.list_discovered_resources(**ids)["DiscoveredResourceList"] == []
     assert cfg(hub, "dms").get_home_region()["HomeRegion"] == "us-east-1"
     # dry runs on its own stream tell the truth too
-    assert code_of(lambda: dms.import_migration_task(ProgressUpdateStream="DMS", MigrationTaskName="db-9", DryRun=True)) == "DryRunOperation"
+    assert (
+        code_of(lambda: dms.import_migration_task(ProgressUpdateStream="DMS", MigrationTaskName="db-9", DryRun=True))
+        == "DryRunOperation"
+    )
 
 
 def test_partner_policy_denies_every_other_stream(hub: SimpleNamespace) -> None:
@@ -186,7 +210,9 @@ def test_partner_policy_denies_every_other_stream(hub: SimpleNamespace) -> None:
     for what, call in attempts.items():
         assert code_of(call) == "AccessDeniedException", what
     for what, call in {
-        "import dry run": lambda: dms.import_migration_task(ProgressUpdateStream="OTHER", MigrationTaskName="y", DryRun=True),
+        "import dry run": lambda: dms.import_migration_task(
+            ProgressUpdateStream="OTHER", MigrationTaskName="y", DryRun=True
+        ),
         "notify dry run": lambda: notify(dms, "OTHER", "x", "forged", DryRun=True),
         "create dry run": lambda: dms.create_progress_update_stream(ProgressUpdateStreamName="OTHER2", DryRun=True),
     }.items():
@@ -233,12 +259,18 @@ def test_deny_beats_allow(hub: SimpleNamespace) -> None:
     notify(denier, "ordinary", "t", "fine")
     before = snapshot(hub.endpoint, KEYS["admin"])
     assert denied(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="precious"))
-    assert code_of(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="precious", DryRun=True)) == "UnauthorizedOperation"
+    assert (
+        code_of(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="precious", DryRun=True))
+        == "UnauthorizedOperation"
+    )
     assert denied(lambda: notify(denier, "locked", "t", "no"))
     assert code_of(lambda: notify(denier, "locked", "t", "no", DryRun=True)) == "UnauthorizedOperation"
     assert snapshot(hub.endpoint, KEYS["admin"]) == before
     # what the denies do not name stays allowed
-    assert code_of(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="ordinary", DryRun=True)) == "DryRunOperation"
+    assert (
+        code_of(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="ordinary", DryRun=True))
+        == "DryRunOperation"
+    )
     denier.describe_migration_task(ProgressUpdateStream="locked", MigrationTaskName="t")
     notify(denier, "ordinary", "t", "still fine", minutes=1)
     assert "precious" in list_all_streams(mgh(hub, "admin"))
@@ -311,7 +343,9 @@ def test_wildcards_and_case(hub: SimpleNamespace) -> None:
         "application state is on *": lambda: key.notify_application_state(
             ApplicationId="a", Status="IN_PROGRESS", UpdateDateTime=WHEN
         ),
-        "star action on one stream": lambda: key.import_migration_task(ProgressUpdateStream="star-action", MigrationTaskName="t"),
+        "star action on one stream": lambda: key.import_migration_task(
+            ProgressUpdateStream="star-action", MigrationTaskName="t"
+        ),
     }
     for what, call in refused.items():
         assert denied(call), what
@@ -320,7 +354,9 @@ def test_wildcards_and_case(hub: SimpleNamespace) -> None:
     key.create_progress_update_stream(ProgressUpdateStreamName="wild-a")  # mgh:create*, lower case
     key.import_migration_task(ProgressUpdateStream="wild-a", MigrationTaskName="t")  # MGH:IMPORTMIGRATIONTASK
     notify(key, "wild-a", "t", "wildcard notify")  # mgh:Notify*
-    described = key.describe_migration_task(ProgressUpdateStream="wild-a", MigrationTaskName="t")  # Describe?igrationTask
+    described = key.describe_migration_task(
+        ProgressUpdateStream="wild-a", MigrationTaskName="t"
+    )  # Describe?igrationTask
     assert described["MigrationTask"]["Task"]["StatusDetail"] == "wildcard notify"
     assert denied(lambda: key.list_created_artifacts(ProgressUpdateStream="wild-a", MigrationTaskName="t"))
     # mgh:* on ".../all-in*": the stream, its tasks, and any stream whose name starts so
@@ -331,7 +367,10 @@ def test_wildcards_and_case(hub: SimpleNamespace) -> None:
         key.delete_progress_update_stream(ProgressUpdateStreamName=stream)
     # Action "*" on one stream ARN: every action on the stream itself, none on its tasks
     key.create_progress_update_stream(ProgressUpdateStreamName="star-action")
-    assert code_of(lambda: key.delete_progress_update_stream(ProgressUpdateStreamName="star-action", DryRun=True)) == "DryRunOperation"
+    assert (
+        code_of(lambda: key.delete_progress_update_stream(ProgressUpdateStreamName="star-action", DryRun=True))
+        == "DryRunOperation"
+    )
 
 
 def test_action_names_are_case_insensitive_resources_are_not(hub: SimpleNamespace) -> None:
@@ -352,7 +391,10 @@ def write_calls() -> dict[str, tuple[str, dict[str, Any]]]:
     """A call that would change the account, for each operation that has DryRun."""
     later = WHEN + timedelta(days=1)
     return {
-        "AssociateCreatedArtifact": ("mgh", {**DRY_TASK, "CreatedArtifact": {"Name": ARTIFACT.replace("0123", "9999")}}),
+        "AssociateCreatedArtifact": (
+            "mgh",
+            {**DRY_TASK, "CreatedArtifact": {"Name": ARTIFACT.replace("0123", "9999")}},
+        ),
         "AssociateDiscoveredResource": ("mgh", {**DRY_TASK, "DiscoveredResource": {"ConfigurationId": "d-server-new"}}),
         "AssociateSourceResource": ("mgh", {**DRY_TASK, "SourceResource": {"Name": "src-new"}}),
         "CreateProgressUpdateStream": ("mgh", {"ProgressUpdateStreamName": "dry-new"}),
@@ -364,9 +406,17 @@ def write_calls() -> dict[str, tuple[str, dict[str, Any]]]:
         "NotifyApplicationState": ("mgh", {"ApplicationId": "app-1", "Status": "COMPLETED", "UpdateDateTime": later}),
         "NotifyMigrationTaskState": (
             "mgh",
-            {**DRY_TASK, "Task": {"Status": "COMPLETED", "StatusDetail": "dry"}, "UpdateDateTime": later, "NextUpdateSeconds": 0},
+            {
+                **DRY_TASK,
+                "Task": {"Status": "COMPLETED", "StatusDetail": "dry"},
+                "UpdateDateTime": later,
+                "NextUpdateSeconds": 0,
+            },
         ),
-        "PutResourceAttributes": ("mgh", {**DRY_TASK, "ResourceAttributeList": [{"Type": "IPV4_ADDRESS", "Value": "10.9.9.9"}]}),
+        "PutResourceAttributes": (
+            "mgh",
+            {**DRY_TASK, "ResourceAttributeList": [{"Type": "IPV4_ADDRESS", "Value": "10.9.9.9"}]},
+        ),
         "CreateHomeRegionControl": ("migrationhub-config", {"HomeRegion": "us-west-2", "Target": {"Type": "ACCOUNT"}}),
     }
 

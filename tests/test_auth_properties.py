@@ -60,7 +60,9 @@ def header_hub(module_server_factory: Any, tmp_path_factory: pytest.TempPathFact
     return SimpleNamespace(endpoint=srv.endpoint, keys={**keys, "ghost": new_key("ghost")})
 
 
-header_text = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=200)
+header_text = st.text(
+    alphabet=st.characters(min_codepoint=0x20, max_codepoint=0xFF, exclude_characters="\x7f"), max_size=200
+)
 piece = st.text(alphabet="AKIMgh0123456789abcdef/=,; -_*.\t", max_size=30)
 
 mutation = st.one_of(
@@ -169,7 +171,13 @@ TASK_OPS = {
     "PutResourceAttributes",
     "ListCreatedArtifacts",
 }
-WRITES = STREAM_OPS | {"ImportMigrationTask", "NotifyMigrationTaskState", "AssociateCreatedArtifact", "PutResourceAttributes", "NotifyApplicationState"}
+WRITES = STREAM_OPS | {
+    "ImportMigrationTask",
+    "NotifyMigrationTaskState",
+    "AssociateCreatedArtifact",
+    "PutResourceAttributes",
+    "NotifyApplicationState",
+}
 
 ACTIONS = [
     "mgh:*",
@@ -203,7 +211,9 @@ RESOURCES = [
 action = st.sampled_from(ACTIONS).flatmap(lambda a: st.sampled_from([a, a.lower(), a.upper(), a.swapcase()]))
 resource = st.one_of(
     st.sampled_from(RESOURCES),
-    st.text(alphabet="abeghlpt12-*?/", min_size=1, max_size=10).map(lambda s: f"arn:aws:mgh:us-east-1:{A}:progressUpdateStream/{s}"),
+    st.text(alphabet="abeghlpt12-*?/", min_size=1, max_size=10).map(
+        lambda s: f"arn:aws:mgh:us-east-1:{A}:progressUpdateStream/{s}"
+    ),
 )
 
 
@@ -241,7 +251,9 @@ def oracle(document: dict[str, Any], action_name: str, resource_arn: str) -> boo
         if "Action" in st_:
             action_hit = any(fnmatch.fnmatchcase(action_name.lower(), p.lower()) for p in _as_list(st_["Action"]))
         else:
-            action_hit = not any(fnmatch.fnmatchcase(action_name.lower(), p.lower()) for p in _as_list(st_["NotAction"]))
+            action_hit = not any(
+                fnmatch.fnmatchcase(action_name.lower(), p.lower()) for p in _as_list(st_["NotAction"])
+            )
         if "Resource" in st_:
             resource_hit = any(fnmatch.fnmatchcase(resource_arn, p) for p in _as_list(st_["Resource"]))
         else:
@@ -294,7 +306,10 @@ def params_of(c: Call, n: int) -> dict[str, Any]:
             "NextUpdateSeconds": 60,
         },
         "DescribeMigrationTask": ids,
-        "AssociateCreatedArtifact": {**ids, "CreatedArtifact": {"Name": f"arn:aws:ec2:us-east-1:{A}:instance/i-{n:017x}"}},
+        "AssociateCreatedArtifact": {
+            **ids,
+            "CreatedArtifact": {"Name": f"arn:aws:ec2:us-east-1:{A}:instance/i-{n:017x}"},
+        },
         "PutResourceAttributes": {**ids, "ResourceAttributeList": [{"Type": "FQDN", "Value": f"host{n}.example.com"}]},
         "ListCreatedArtifacts": ids,
         "NotifyApplicationState": {"ApplicationId": f"app-{n % 3}", "Status": "IN_PROGRESS", "UpdateDateTime": when},
@@ -344,7 +359,9 @@ def test_random_policies_agree_with_the_oracle(
         srv.kill()
 
 
-def _exercise(srv: MighubServer, admin: Key, keys: list[Key], documents: list[dict[str, Any]], calls: list[Call]) -> None:
+def _exercise(
+    srv: MighubServer, admin: Key, keys: list[Key], documents: list[dict[str, Any]], calls: list[Call]
+) -> None:
     root = cached_client(srv.endpoint, admin)
     for stream in STREAMS[:3]:
         root.create_progress_update_stream(ProgressUpdateStreamName=stream)
@@ -369,7 +386,7 @@ def _exercise(srv: MighubServer, admin: Key, keys: list[Key], documents: list[di
         result: dict[str, Any] = {}
 
         def invoke() -> None:
-            result.update(getattr(client, xform_name(c.op))(**params))
+            result.update(getattr(client, xform_name(c.op))(**params))  # noqa: B023 -- called within this iteration
 
         code = code_of(invoke)
         event(f"{'allowed' if allowed else 'denied'}{' dry run' if dry else ''}")
@@ -386,12 +403,16 @@ def _exercise(srv: MighubServer, admin: Key, keys: list[Key], documents: list[di
         else:
             before = None  # an allowed write may have changed the account
             if c.op == "DeleteProgressUpdateStream" and code is None:
-                poll(lambda: c.stream not in list_all_streams(root))  # deletion completes in the background
+                poll(lambda: c.stream not in list_all_streams(root))  # deletion completes in the background  # noqa: B023 -- called within this iteration
         if c.op == "ListMigrationTasks" and code is None:
             seen = {(r["ProgressUpdateStream"], r["MigrationTaskName"]) for r in list_all_tasks(client, page_size=2)}
             expected = {
                 (r["ProgressUpdateStream"], r["MigrationTaskName"])
                 for r in list_all_tasks(root)
-                if oracle(documents[c.who], "mgh:DescribeMigrationTask", task_arn(r["ProgressUpdateStream"], r["MigrationTaskName"]))
+                if oracle(
+                    documents[c.who],
+                    "mgh:DescribeMigrationTask",
+                    task_arn(r["ProgressUpdateStream"], r["MigrationTaskName"]),
+                )
             }
             assert seen == expected, where

@@ -88,14 +88,28 @@ def tasks_seen(listing: list[dict[str, Any]]) -> set[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("region", REGIONS)
-def test_a_deny_pinned_to_the_home_region_holds_whatever_region_is_signed_for(hub: SimpleNamespace, region: str) -> None:
+def test_a_deny_pinned_to_the_home_region_holds_whatever_region_is_signed_for(
+    hub: SimpleNamespace, region: str
+) -> None:
     guarded = client(hub.endpoint, hub.keys["guarded"], region=region)
-    prod, dev = {"ProgressUpdateStream": "Prod", "MigrationTaskName": "t1"}, {"ProgressUpdateStream": "Dev", "MigrationTaskName": "t1"}
+    prod, dev = (
+        {"ProgressUpdateStream": "Prod", "MigrationTaskName": "t1"},
+        {"ProgressUpdateStream": "Dev", "MigrationTaskName": "t1"},
+    )
     assert code_of(lambda: guarded.describe_migration_task(**prod)) == "AccessDeniedException"
-    assert code_of(lambda: guarded.delete_progress_update_stream(ProgressUpdateStreamName="Prod", DryRun=True)) == "UnauthorizedOperation"
-    assert code_of(lambda: guarded.delete_progress_update_stream(ProgressUpdateStreamName="Prod")) == "AccessDeniedException"
+    assert (
+        code_of(lambda: guarded.delete_progress_update_stream(ProgressUpdateStreamName="Prod", DryRun=True))
+        == "UnauthorizedOperation"
+    )
+    assert (
+        code_of(lambda: guarded.delete_progress_update_stream(ProgressUpdateStreamName="Prod"))
+        == "AccessDeniedException"
+    )
     assert code_of(lambda: guarded.describe_migration_task(**dev)) is None  # reads work from anywhere
-    assert code_of(lambda: guarded.delete_progress_update_stream(ProgressUpdateStreamName="Dev", DryRun=True)) == "DryRunOperation"
+    assert (
+        code_of(lambda: guarded.delete_progress_update_stream(ProgressUpdateStreamName="Dev", DryRun=True))
+        == "DryRunOperation"
+    )
     # both listings show only what the caller may describe
     expected = {("Dev", "t1"), ("Dev", "t2")}
     listed = tasks_seen(list_all_tasks(guarded, page_size=1))
@@ -124,7 +138,12 @@ def test_the_audit_line_names_the_home_region_arn(hub: SimpleNamespace) -> None:
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-south-1"])
 def test_an_accounts_arns_carry_its_own_home_region(hub: SimpleNamespace, region: str) -> None:
     eu = client(hub.endpoint, hub.keys["b-eu"], region=region)
-    assert eu.describe_migration_task(ProgressUpdateStream="Shop", MigrationTaskName="web")["MigrationTask"]["MigrationTaskName"] == "web"
+    assert (
+        eu.describe_migration_task(ProgressUpdateStream="Shop", MigrationTaskName="web")["MigrationTask"][
+            "MigrationTaskName"
+        ]
+        == "web"
+    )
     assert tasks_seen(list_all_tasks(eu)) == {("Shop", "web")}
     status, body = signed_get(hub.endpoint, "/_mighub/api/tasks", hub.keys["b-eu"], region)
     assert status == 200 and tasks_seen(body["Tasks"]) == {("Shop", "web")}
@@ -132,14 +151,19 @@ def test_an_accounts_arns_carry_its_own_home_region(hub: SimpleNamespace, region
 
 def test_writes_still_come_from_the_home_region(hub: SimpleNamespace) -> None:
     west = client(hub.endpoint, hub.keys["guarded"], region="us-west-2")
-    assert code_of(lambda: west.import_migration_task(ProgressUpdateStream="Dev", MigrationTaskName="t9")) == "InvalidInputException"
+    assert (
+        code_of(lambda: west.import_migration_task(ProgressUpdateStream="Dev", MigrationTaskName="t9"))
+        == "InvalidInputException"
+    )
 
 
 # -- two replicas, one database: no decision on a stale home region ---------------------------
 def test_replicas_agree_on_the_arn_region_after_the_home_region_moves(server_factory: Any, tmp_path: Path) -> None:
     keys = {
         "admin": new_key("admin"),
-        "east": new_key("east", policy=policy(allow("mgh:*", f"arn:aws:mgh:us-east-1:{ACCOUNT_A}:*"), allow("mgh:List*"))),
+        "east": new_key(
+            "east", policy=policy(allow("mgh:*", f"arn:aws:mgh:us-east-1:{ACCOUNT_A}:*"), allow("mgh:List*"))
+        ),
         "eu": new_key("eu", policy=policy(allow("mgh:*", f"arn:aws:mgh:eu-west-1:{ACCOUNT_A}:*"), allow("mgh:List*"))),
     }
     auth = write_auth_file(tmp_path / "auth.toml", keys.values())
@@ -174,14 +198,25 @@ def test_replicas_agree_on_the_arn_region_after_the_home_region_moves(server_fac
     for control in config.describe_home_region_controls()["HomeRegionControls"]:
         config.delete_home_region_control(ControlId=control["ControlId"])
     config.create_home_region_control(HomeRegion="us-east-1", Target={"Type": "ACCOUNT"})
-    assert code_of(lambda: client(second.endpoint, keys["eu"]).import_migration_task(ProgressUpdateStream="S", MigrationTaskName="new")) == "AccessDeniedException"
+    assert (
+        code_of(
+            lambda: client(second.endpoint, keys["eu"]).import_migration_task(
+                ProgressUpdateStream="S", MigrationTaskName="new"
+            )
+        )
+        == "AccessDeniedException"
+    )
     assert ("S", "new") not in tasks_seen(list_all_tasks(admin))
     assert code_of(lambda: east.describe_migration_task(**ids)) is None
 
 
 # -- development mode: the claimed region is of form too --------------------------------------
 def dev_request(endpoint: str, authorization: str) -> tuple[int, dict[str, Any]]:
-    headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": target("ListMigrationTasks"), "Authorization": authorization}
+    headers = {
+        "Content-Type": CONTENT_TYPE,
+        "X-Amz-Target": target("ListMigrationTasks"),
+        "Authorization": authorization,
+    }
     status, _, body = send(endpoint, headers, b"{}")
     return status, body
 
@@ -198,12 +233,17 @@ def dev_request(endpoint: str, authorization: str) -> tuple[int, dict[str, Any]]
     ids=["40000 colons", "4000 colons", "colon in region", "colon in key id", "dashed date"],
 )
 def test_development_mode_refuses_a_malformed_credential(endpoint: str, credential: str) -> None:
-    status, body = dev_request(endpoint, f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host;x-amz-target, Signature={'0' * 64}")
+    status, body = dev_request(
+        endpoint, f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host;x-amz-target, Signature={'0' * 64}"
+    )
     assert (status, body["__type"]) == (400, "IncompleteSignatureException")
 
 
 def test_development_mode_refuses_a_non_ascii_signature(endpoint: str) -> None:
-    status, body = dev_request(endpoint, f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/mgh/aws4_request, SignedHeaders=host;x-amz-target, Signature={'é' * 64}")
+    status, body = dev_request(
+        endpoint,
+        f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/mgh/aws4_request, SignedHeaders=host;x-amz-target, Signature={'é' * 64}",
+    )
     assert (status, body["__type"]) == (400, "IncompleteSignatureException")
 
 

@@ -58,9 +58,23 @@ def test_a_reload_keeps_the_throttle_buckets_of_keys_that_stay(tmp_path: Path) -
 
 def keys_create(auth_file: Path, name: str) -> Key:
     result = subprocess.run(
-        [sys.executable, "-m", "mighub", "keys", "create", "--auth-file", str(auth_file), "--name", name,
-         "--account", ACCOUNT_A],
-        capture_output=True, text=True, timeout=60, check=True,
+        [
+            sys.executable,
+            "-m",
+            "mighub",
+            "keys",
+            "create",
+            "--auth-file",
+            str(auth_file),
+            "--name",
+            name,
+            "--account",
+            ACCOUNT_A,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     key_id = re.search(r"AWS_ACCESS_KEY_ID=(\S+)", result.stdout)
     secret = re.search(r"AWS_SECRET_ACCESS_KEY=(\S+)", result.stdout)

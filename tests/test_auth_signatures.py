@@ -220,7 +220,10 @@ FAILURES: dict[str, tuple[Callable[..., Result], tuple[str, int]]] = {
     "truncated-before-signature": (_with_authorization(lambda a: a.split(", Signature=")[0]), INCOMPLETE),
     "algorithm-only": (_with_authorization(lambda a: "AWS4-HMAC-SHA256"), INCOMPLETE),
     "empty-signature": (_with_authorization(lambda a: a.split("Signature=")[0] + "Signature="), INCOMPLETE),
-    "wrong-algorithm": (_with_authorization(lambda a: a.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512", 1)), INCOMPLETE),
+    "wrong-algorithm": (
+        _with_authorization(lambda a: a.replace("AWS4-HMAC-SHA256", "AWS4-HMAC-SHA512", 1)),
+        INCOMPLETE,
+    ),
     "sigv2-style": (_with_authorization(lambda a: "AWS AKIAIOSFODNN7EXAMPLE:frJIUN8DYpKDtOLCwo//yllqDzg="), INCOMPLETE),
     "bearer": (_with_authorization(lambda a: "Bearer eyJhbGciOiJIUzI1NiJ9"), INCOMPLETE),
     "no-signed-headers": (
@@ -263,10 +266,18 @@ FAILURES: dict[str, tuple[Callable[..., Result], tuple[str, int]]] = {
     "scope-date-not-a-date": (_with_authorization(_scope_part(1, "20261399")), INCOMPLETE),
     "scope-key-id-not-a-key-id": (_with_authorization(_scope_part(0, "AKIA:*")), INCOMPLETE),
     "scope-service-not-a-name": (_with_authorization(_scope_part(3, "mgh mgh")), INCOMPLETE),
-    "non-ascii-signature": (_with_authorization(lambda a: a.split("Signature=")[0] + "Signature=" + "é" * 64), INCOMPLETE),
-    "empty-signed-header-name": (_with_authorization(lambda a: a.replace("SignedHeaders=", "SignedHeaders=;")), INCOMPLETE),
+    "non-ascii-signature": (
+        _with_authorization(lambda a: a.split("Signature=")[0] + "Signature=" + "é" * 64),
+        INCOMPLETE,
+    ),
+    "empty-signed-header-name": (
+        _with_authorization(lambda a: a.replace("SignedHeaders=", "SignedHeaders=;")),
+        INCOMPLETE,
+    ),
     "too-many-signed-headers": (
-        _with_authorization(lambda a: a.replace("SignedHeaders=", "SignedHeaders=" + "".join(f"x-h{i};" for i in range(70)))),
+        _with_authorization(
+            lambda a: a.replace("SignedHeaders=", "SignedHeaders=" + "".join(f"x-h{i};" for i in range(70)))
+        ),
         INCOMPLETE,
     ),
     "overlong-authorization": (_with_authorization(lambda a: a + ", Signature" + "0" * 9000), INCOMPLETE),
@@ -295,7 +306,9 @@ def test_authentication_failure_changes_nothing(hub: SimpleNamespace, mode: str,
 def test_the_failure_table_is_not_vacuous(hub: SimpleNamespace) -> None:
     """The same requests, correctly signed (raw and boto3), do get through."""
     name = uniq_name("good")
-    status, headers, body = raw_call(hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": name}, hub.tool)
+    status, headers, body = raw_call(
+        hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": name}, hub.tool
+    )
     assert status == 200, body
     assert headers.get("x-amzn-requestid")
     assert name in list_all_streams(hub.mgh)
@@ -321,12 +334,16 @@ def test_skew_within_fifteen_minutes_is_accepted(hub: SimpleNamespace, minutes: 
 
 def test_signature_covers_every_signed_header(hub: SimpleNamespace) -> None:
     """A header named in SignedHeaders but missing from the request fails the signature."""
-    headers, body = signed_request(hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": uniq_name()}, hub.tool)
+    headers, body = signed_request(
+        hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": uniq_name()}, hub.tool
+    )
     headers.pop("X-Amz-Target")
     # without a target the request names no operation: that is refused before authentication
     status, _, answer = send(hub.endpoint, headers, body)
     assert status == 400 and answer["__type"] == "UnknownOperationException"
-    headers, body = signed_request(hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": uniq_name()}, hub.tool)
+    headers, body = signed_request(
+        hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": uniq_name()}, hub.tool
+    )
     headers["Authorization"] = headers["Authorization"].replace("SignedHeaders=", "SignedHeaders=x-custom-header;")
     status, _, answer = send(hub.endpoint, headers, body)
     assert (status, answer["__type"]) == (400, "InvalidSignatureException")
@@ -381,7 +398,9 @@ def test_the_target_must_be_signed(hub: SimpleNamespace) -> None:
 
     name = uniq_name()
     body = json.dumps({"ProgressUpdateStreamName": name}).encode()
-    request = AWSRequest(method="POST", url=hub.endpoint + "/", data=body, headers={"Content-Type": "application/x-amz-json-1.1"})
+    request = AWSRequest(
+        method="POST", url=hub.endpoint + "/", data=body, headers={"Content-Type": "application/x-amz-json-1.1"}
+    )
     SigV4Auth(Credentials(hub.tool.access_key_id, hub.tool.secret), "mgh", "us-east-1").add_auth(request)
     headers = dict(request.headers.items())
     headers["X-Amz-Target"] = "AWSMigrationHub.DeleteProgressUpdateStream"  # added after signing

@@ -7,10 +7,9 @@ bucket; a boto3 client in standard retry mode completes every call.
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 from typing import Any
-
-import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -36,11 +35,12 @@ def test_raw_burst_is_throttled_and_changes_nothing(hub: SimpleNamespace) -> Non
     names = [uniq_name("raw") for _ in range(3 * BURST)]
     started = time.monotonic()
     results = [
-        raw_call(hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": n}, KEYS["raw"]) for n in names
+        raw_call(hub.endpoint, "CreateProgressUpdateStream", {"ProgressUpdateStreamName": n}, KEYS["raw"])
+        for n in names
     ]
     elapsed = time.monotonic() - started
-    ok = [n for n, (status, _, _) in zip(names, results) if status == 200]
-    throttled = [(n, r) for n, r in zip(names, results) if r[0] != 200]
+    ok = [n for n, (status, _, _) in zip(names, results, strict=False) if status == 200]
+    throttled = [(n, r) for n, r in zip(names, results, strict=False) if r[0] != 200]
     assert len(ok) >= BURST, "the bucket starts full"
     assert names[:BURST] == ok[:BURST]
     assert throttled, "a burst three times the bucket must be throttled"

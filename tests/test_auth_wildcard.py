@@ -50,7 +50,9 @@ def test_ignore_case(pattern: str, value: str) -> None:
 
 def test_examples() -> None:
     stream = "arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/Prod"
-    assert Wildcard("arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/Prod/*").matches(stream + "/migrationTask/t1")
+    assert Wildcard("arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/Prod/*").matches(
+        stream + "/migrationTask/t1"
+    )
     assert not Wildcard("arn:aws:mgh:us-east-1:111122223333:progressUpdateStream/Prod/*").matches(stream)
     assert Wildcard("arn:aws:mgh:*:*:progressUpdateStream/Prod").matches(stream)
     assert Wildcard("arn:aws:mgh:us-?ast-1:*").matches(stream)
@@ -78,7 +80,11 @@ def test_policies_written_alike_compare_equal() -> None:
     """What a reload compares to tell which principals' policies changed."""
     from mighub.auth.policy import parse_policy
 
-    document = {"Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "arn:aws:mgh:*:1:progressUpdateStream/A*"}]}
+    document = {
+        "Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "arn:aws:mgh:*:1:progressUpdateStream/A*"}]
+    }
     assert parse_policy(document) == parse_policy(document)
-    other = {"Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "arn:aws:mgh:*:1:progressUpdateStream/B*"}]}
+    other = {
+        "Statement": [{"Effect": "Allow", "Action": "mgh:List*", "Resource": "arn:aws:mgh:*:1:progressUpdateStream/B*"}]
+    }
     assert parse_policy(document) != parse_policy(other)

@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 
 from e2e_helpers import uniq
 
-SEED_TIME = datetime(2026, 11, 1, 10, 0, 0, tzinfo=timezone.utc).timestamp()
+SEED_TIME = datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC).timestamp()
 
 
 def _aws_executable() -> str | None:
@@ -83,7 +83,16 @@ def test_seed_command(aws: Any) -> None:
     assert "Dry Run was a success!" in dry.stderr, dry.stderr
     # the dry run changed nothing
     before = json.loads(
-        aws("mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", task, "--output", "json").stdout
+        aws(
+            "mgh",
+            "describe-migration-task",
+            "--progress-update-stream",
+            stream,
+            "--migration-task-name",
+            task,
+            "--output",
+            "json",
+        ).stdout
     )
     assert "Task" not in before["MigrationTask"]
 
@@ -91,7 +100,14 @@ def test_seed_command(aws: Any) -> None:
     assert done.stdout.strip() == ""
 
     out = aws(
-        "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", task, "--output", "json"
+        "mgh",
+        "describe-migration-task",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        task,
+        "--output",
+        "json",
     )
     described = json.loads(out.stdout)["MigrationTask"]
     assert described["ProgressUpdateStream"] == stream
@@ -127,7 +143,14 @@ def test_json_task_syntax_and_lists(aws: Any) -> None:
     assert [(t["MigrationTaskName"], t["Status"], t["ProgressPercent"]) for t in mine] == [("db-1", "COMPLETED", 100)]
     updates = json.loads(
         aws(
-            "mgh", "list-migration-task-updates", "--progress-update-stream", stream, "--migration-task-name", "db-1", "--output", "json"
+            "mgh",
+            "list-migration-task-updates",
+            "--progress-update-stream",
+            stream,
+            "--migration-task-name",
+            "db-1",
+            "--output",
+            "json",
         ).stdout
     )
     assert [u["UpdateType"] for u in updates["MigrationTaskUpdateList"]] == ["MIGRATION_TASK_STATE_UPDATED"]
@@ -135,7 +158,13 @@ def test_json_task_syntax_and_lists(aws: Any) -> None:
 
 def test_cli_errors(aws: Any) -> None:
     missing = aws(
-        "mgh", "describe-migration-task", "--progress-update-stream", uniq("none"), "--migration-task-name", "x", check=False
+        "mgh",
+        "describe-migration-task",
+        "--progress-update-stream",
+        uniq("none"),
+        "--migration-task-name",
+        "x",
+        check=False,
     )
     assert missing.returncode != 0
     assert "ResourceNotFoundException" in missing.stderr

@@ -217,7 +217,7 @@ def _string_values(shape: Shape, seed: str) -> Iterator[tuple[str, Any]]:
     if pattern:
         middle = len(seed) // 2
         for ch in PATTERN_BREAKERS:
-            candidate = seed[:middle] + ch + seed[middle + 1:]
+            candidate = seed[:middle] + ch + seed[middle + 1 :]
             if re.fullmatch(pattern, candidate) is None and low <= len(candidate) <= (high or 10**9):
                 yield "pattern broken", candidate
                 break
@@ -233,16 +233,21 @@ def bad_values(service: str, op: str, shape: StructureShape, base: dict[str, Any
 
     def visit(struct: StructureShape, prefix: list[str | int], node: dict[str, Any]) -> Iterator[Bad]:
         for name, member in struct.members.items():
-            path = prefix + [name]
+            path = [*prefix, name]
             dotted = _dotted(path)
-            here = _with(base, prefix, {**node, name: node.get(name, valid(op, name, member, ""))}) if prefix else {
-                **base, name: node.get(name, valid(op, name, member, ""))}
+            here = (
+                _with(base, prefix, {**node, name: node.get(name, valid(op, name, member, ""))})
+                if prefix
+                else {**base, name: node.get(name, valid(op, name, member, ""))}
+            )
             if name in struct.required_members:
                 yield Bad(f"{dotted}: missing", _encode(_without(here, path)), "invalid", dotted)
                 yield Bad(f"{dotted}: null", _encode(_with(here, path, None)), "invalid", dotted)
             yield from member_values(member, path, here, dotted, _get(here, path))
 
-    def member_values(member: Shape, path: list[str | int], here: dict[str, Any], dotted: str, seed: Any) -> Iterator[Bad]:
+    def member_values(
+        member: Shape, path: list[str | int], here: dict[str, Any], dotted: str, seed: Any
+    ) -> Iterator[Bad]:
         t = member.type_name
         type_errors: list[Any] = {
             "string": [1, 0.5, True, [seed], {"a": seed}],
@@ -254,7 +259,9 @@ def bad_values(service: str, op: str, shape: StructureShape, base: dict[str, Any
             "list": ["x", 1, {}, True],
         }[t]
         for value in type_errors:
-            yield Bad(f"{dotted}: {type(value).__name__} {value!r:.20}", _encode(_with(here, path, value)), "type", dotted)
+            yield Bad(
+                f"{dotted}: {type(value).__name__} {value!r:.20}", _encode(_with(here, path, value)), "type", dotted
+            )
         for literal in RAW_NOT_NUMBERS:
             yield Bad(f"{dotted}: {literal}", _raw(here, path, literal), "syntax")
         yield Bad(f"{dotted}: nested {DEEP} deep", _raw(here, path, "[" * DEEP + "]" * DEEP), "syntax")
@@ -289,7 +296,7 @@ def bad_values(service: str, op: str, shape: StructureShape, base: dict[str, Any
                 yield Bad(f"{dotted}: empty list", _encode(_with(here, path, [])), "invalid", dotted)
             if "max" in m:
                 yield Bad(f"{dotted}: too long", _encode(_with(here, path, seed * (m["max"] + 1))), "invalid", dotted)
-            element = path + [0]
+            element = [*path, 0]
             yield from member_values(member.member, element, here, _dotted(element), seed[0])
 
     yield from visit(shape, [], base)
@@ -332,8 +339,13 @@ def bad_headers(target: str, body: bytes) -> Iterator[Bad]:
     }
     for name in sorted(SINGLE_VALUED):
         for extra_first in (False, True):
-            yield Bad(f"two {name} headers (the other {'first' if extra_first else 'last'})", body, "syntax",
-                      extra_header=(name, other[name]), extra_first=extra_first)
+            yield Bad(
+                f"two {name} headers (the other {'first' if extra_first else 'last'})",
+                body,
+                "syntax",
+                extra_header=(name, other[name]),
+                extra_first=extra_first,
+            )
 
 
 # -- the in-process pipeline -----------------------------------------------------------
@@ -351,14 +363,18 @@ class Hubs:
         self.store.close()
         self.loop.close()
 
-    def call(self, target: str, body: bytes, headers: list[tuple[str, str]] | None = None) -> tuple[int, dict[str, str], bytes]:
+    def call(
+        self, target: str, body: bytes, headers: list[tuple[str, str]] | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
         if headers is None:
             headers = default_headers(target, body)
         return self.loop.run_until_complete(_asgi(self.app, headers, body))
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
         def work(tx: Any) -> dict[str, list[tuple[Any, ...]]]:
-            return {t.name: sorted(map(tuple, tx.conn.execute(select(t)).all()), key=repr) for t in metadata.sorted_tables}
+            return {
+                t.name: sorted(map(tuple, tx.conn.execute(select(t)).all()), key=repr) for t in metadata.sorted_tables
+            }
 
         return self.store.read(work)
 
@@ -374,14 +390,21 @@ def default_headers(target: str, body: bytes) -> list[tuple[str, str]]:
         ("x-amz-date", "20261101T100000Z"),
         ("x-amz-content-sha256", hashlib.sha256(body).hexdigest()),
         ("x-amz-security-token", "session-token"),
-        ("authorization", "AWS4-HMAC-SHA256 Credential=AKIADEVELOPMENT01/20261101/us-east-1/mgh/aws4_request, "
-         "SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + "0" * 64),
+        (
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIADEVELOPMENT01/20261101/us-east-1/mgh/aws4_request, "
+            "SignedHeaders=host;x-amz-date;x-amz-target, Signature=" + "0" * 64,
+        ),
     ]
 
 
 async def _asgi(app: App, headers: list[tuple[str, str]], body: bytes) -> tuple[int, dict[str, str], bytes]:
     scope = {
-        "type": "http", "method": "POST", "path": "/", "raw_path": b"/", "query_string": b"",
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         "client": ("127.0.0.1", 50000),
     }
@@ -410,19 +433,48 @@ def seed(hubs: Hubs) -> str:
     calls: list[tuple[str, dict[str, Any]]] = [
         ("CreateProgressUpdateStream", {"ProgressUpdateStreamName": STREAM}),
         ("ImportMigrationTask", {"ProgressUpdateStream": STREAM, "MigrationTaskName": TASK}),
-        ("NotifyMigrationTaskState", {
-            "ProgressUpdateStream": STREAM, "MigrationTaskName": TASK, "Task": {"Status": "IN_PROGRESS"},
-            "UpdateDateTime": 1_790_000_000, "NextUpdateSeconds": 60}),
-        ("PutResourceAttributes", {
-            "ProgressUpdateStream": STREAM, "MigrationTaskName": TASK,
-            "ResourceAttributeList": [{"Type": "FQDN", "Value": "seeded.example"}]}),
-        ("AssociateCreatedArtifact", {
-            "ProgressUpdateStream": STREAM, "MigrationTaskName": TASK, "CreatedArtifact": {"Name": SEEDED["CreatedArtifact"]}}),
-        ("AssociateDiscoveredResource", {
-            "ProgressUpdateStream": STREAM, "MigrationTaskName": TASK,
-            "DiscoveredResource": {"ConfigurationId": SEEDED["DiscoveredResource"]}}),
-        ("AssociateSourceResource", {
-            "ProgressUpdateStream": STREAM, "MigrationTaskName": TASK, "SourceResource": {"Name": SEEDED["SourceResource"]}}),
+        (
+            "NotifyMigrationTaskState",
+            {
+                "ProgressUpdateStream": STREAM,
+                "MigrationTaskName": TASK,
+                "Task": {"Status": "IN_PROGRESS"},
+                "UpdateDateTime": 1_790_000_000,
+                "NextUpdateSeconds": 60,
+            },
+        ),
+        (
+            "PutResourceAttributes",
+            {
+                "ProgressUpdateStream": STREAM,
+                "MigrationTaskName": TASK,
+                "ResourceAttributeList": [{"Type": "FQDN", "Value": "seeded.example"}],
+            },
+        ),
+        (
+            "AssociateCreatedArtifact",
+            {
+                "ProgressUpdateStream": STREAM,
+                "MigrationTaskName": TASK,
+                "CreatedArtifact": {"Name": SEEDED["CreatedArtifact"]},
+            },
+        ),
+        (
+            "AssociateDiscoveredResource",
+            {
+                "ProgressUpdateStream": STREAM,
+                "MigrationTaskName": TASK,
+                "DiscoveredResource": {"ConfigurationId": SEEDED["DiscoveredResource"]},
+            },
+        ),
+        (
+            "AssociateSourceResource",
+            {
+                "ProgressUpdateStream": STREAM,
+                "MigrationTaskName": TASK,
+                "SourceResource": {"Name": SEEDED["SourceResource"]},
+            },
+        ),
         ("NotifyApplicationState", {"ApplicationId": "app-seeded", "Status": "IN_PROGRESS"}),
     ]
     for op, params in calls:
@@ -445,8 +497,10 @@ def refusal_problem(bad: Bad, status: int, headers: dict[str, str], raw: bytes) 
     if headers.get("x-amzn-errortype") != code or not headers.get("x-amzn-requestid"):
         return f"headers {headers}"
     expected = {
-        "invalid": "InvalidInputException", "type": "SerializationException",
-        "syntax": "SerializationException", "too-large": "RequestEntityTooLargeException",
+        "invalid": "InvalidInputException",
+        "type": "SerializationException",
+        "syntax": "SerializationException",
+        "too-large": "RequestEntityTooLargeException",
     }[bad.expect]
     if code != expected:
         return f"{code} instead of {expected}: {data.get('message')!r:.300}"
@@ -552,14 +606,23 @@ def test_reads_survive_times_outside_the_range(tmp_path: Path) -> None:
         hub.store.write(poison)
         mgh = "AWSMigrationHub."
         task = _encode({"ProgressUpdateStream": STREAM, "MigrationTaskName": TASK})
-        for op, body in (("DescribeMigrationTask", task), ("ListMigrationTasks", b"{}"),
-                         ("DescribeApplicationState", b'{"ApplicationId": "app-seeded"}'), ("ListApplicationStates", b"{}")):
+        for op, body in (
+            ("DescribeMigrationTask", task),
+            ("ListMigrationTasks", b"{}"),
+            ("DescribeApplicationState", b'{"ApplicationId": "app-seeded"}'),
+            ("ListApplicationStates", b"{}"),
+        ):
             status, _, raw = hub.call(mgh + op, body)
             assert status == 200, (op, raw)
         _, _, raw = hub.call(mgh + "DescribeMigrationTask", task)
-        assert orjson.loads(raw)["MigrationTask"]["UpdateDateTime"] == datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+        assert (
+            orjson.loads(raw)["MigrationTask"]["UpdateDateTime"]
+            == datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+        )
         _, _, raw = hub.call(mgh + "ListApplicationStates", b"{}")
-        assert orjson.loads(raw)["ApplicationStateList"][0]["LastUpdatedTime"] == datetime(1, 1, 1, tzinfo=UTC).timestamp()
+        assert (
+            orjson.loads(raw)["ApplicationStateList"][0]["LastUpdatedTime"] == datetime(1, 1, 1, tzinfo=UTC).timestamp()
+        )
     finally:
         hub.close()
 
@@ -569,17 +632,34 @@ def test_reads_survive_times_outside_the_range(tmp_path: Path) -> None:
 
 def test_repeated_target_is_refused_with_signatures_checked(tmp_path: Path) -> None:
     key, secret = "AKIABADINPUTTEST0001", "secret-bad-input"
-    config = parse_auth_document({"principals": [{
-        "name": "admin", "account_id": "111122223333", "access_key_id": key, "secret_access_key": secret,
-        "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "mgh:*", "Resource": "*"}]},
-    }]}, tmp_path / "auth.toml")
+    config = parse_auth_document(
+        {
+            "principals": [
+                {
+                    "name": "admin",
+                    "account_id": "111122223333",
+                    "access_key_id": key,
+                    "secret_access_key": secret,
+                    "policy": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "mgh:*", "Resource": "*"}],
+                    },
+                }
+            ]
+        },
+        tmp_path / "auth.toml",
+    )
     hub = Hubs(f"sqlite:///{tmp_path}/auth.sqlite3", gate=Gate(config))
     try:
         body = _encode({"ProgressUpdateStreamName": "signed"})
 
         def signed(op: str) -> list[tuple[str, str]]:
-            request = AWSRequest(method="POST", url="http://127.0.0.1:7676/", data=body, headers={
-                "Content-Type": JSON11, "X-Amz-Target": "AWSMigrationHub." + op})
+            request = AWSRequest(
+                method="POST",
+                url="http://127.0.0.1:7676/",
+                data=body,
+                headers={"Content-Type": JSON11, "X-Amz-Target": "AWSMigrationHub." + op},
+            )
             SigV4Auth(Credentials(key, secret), "mgh", "us-east-1").add_auth(request)
             return [("host", "127.0.0.1:7676")] + [(k.lower(), v) for k, v in request.headers.items()]
 
@@ -587,9 +667,11 @@ def test_repeated_target_is_refused_with_signatures_checked(tmp_path: Path) -> N
         assert status == 200, raw
         before = hub.snapshot()
         headers = signed("CreateProgressUpdateStream")
-        for extra in (("x-amz-target", "AWSMigrationHub.ListProgressUpdateStreams"),
-                      ("authorization", dict(headers)["authorization"])):
-            status, response_headers, raw = hub.call("", body, headers + [extra])
+        for extra in (
+            ("x-amz-target", "AWSMigrationHub.ListProgressUpdateStreams"),
+            ("authorization", dict(headers)["authorization"]),
+        ):
+            status, response_headers, raw = hub.call("", body, [*headers, extra])
             assert refusal_problem(Bad("two", body, "syntax"), status, response_headers, raw) is None, raw
         assert hub.snapshot() == before
     finally:
@@ -608,7 +690,11 @@ def test_an_integer_beyond_64_bits_is_quoted_exactly() -> None:
 
 def test_an_error_body_quoting_a_lone_surrogate_is_json() -> None:
     raw = json11.error_body(InvalidInputException("Value 'a\ud800' is bad", Detail="\udc00"))
-    assert orjson.loads(raw) == {"__type": "InvalidInputException", "message": "Value 'a\\ud800' is bad", "Detail": "\\udc00"}
+    assert orjson.loads(raw) == {
+        "__type": "InvalidInputException",
+        "message": "Value 'a\\ud800' is bad",
+        "Detail": "\\udc00",
+    }
 
 
 def test_times_out_of_range_read_back_clamped() -> None:
@@ -682,7 +768,11 @@ def test_a_body_cut_off_by_a_disconnect_is_never_run(hubs: tuple[Hubs, str]) -> 
     before = hub.snapshot()
     headers = default_headers(target("mgh", "CreateProgressUpdateStream"), whole)
     scope = {
-        "type": "http", "method": "POST", "path": "/", "raw_path": b"/", "query_string": b"",
+        "type": "http",
+        "method": "POST",
+        "path": "/",
+        "raw_path": b"/",
+        "query_string": b"",
         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
         "client": ("127.0.0.1", 50000),
     }

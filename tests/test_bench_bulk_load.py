@@ -24,8 +24,8 @@ from mighub.store.engine import Store
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
-from notifybench import bulk  # noqa: E402
-from notifybench.common import task_name  # noqa: E402
+from notifybench import bulk
+from notifybench.common import task_name
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -134,10 +134,17 @@ def test_the_store_goes_on_taking_writes_after_a_load(databases: Any, tmp_path: 
         # The database numbered the loaded rows: new tasks and updates get fresh ids.
         call(hub, "ImportMigrationTask", {"ProgressUpdateStream": STREAM, "MigrationTaskName": "new"})
         for name in (task_name(5), "new"):
-            call(hub, "NotifyMigrationTaskState", {
-                "ProgressUpdateStream": STREAM, "MigrationTaskName": name,
-                "Task": {"Status": "COMPLETED"}, "UpdateDateTime": 1_900_000_000, "NextUpdateSeconds": 0,
-            })
+            call(
+                hub,
+                "NotifyMigrationTaskState",
+                {
+                    "ProgressUpdateStream": STREAM,
+                    "MigrationTaskName": name,
+                    "Task": {"Status": "COMPLETED"},
+                    "UpdateDateTime": 1_900_000_000,
+                    "NextUpdateSeconds": 0,
+                },
+            )
             key = {"ProgressUpdateStream": STREAM, "MigrationTaskName": name}
             assert call(hub, "DescribeMigrationTask", key)["MigrationTask"]["Task"] == {"Status": "COMPLETED"}
         assert len(listing(hub)) == COUNT + 3

@@ -9,6 +9,7 @@ the hub never heard). The hub runs in process (``Hub.call`` over a ``Store``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -68,10 +69,8 @@ class CommitCutter:
         with self._lock:
             self.cuts += 1
         for sock in (pair["client"], pair["upstream"]):
-            try:
+            with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def _up(self, pair: dict[str, Any]) -> None:
@@ -116,8 +115,11 @@ def call(hub: Hub, operation: str, **body: Any) -> dict[str, Any]:
 async def _notify(hub: Hub, second: int) -> dict[str, Any]:
     ctx = RequestContext(operation=operations_by_target()["AWSMigrationHub.NotifyMigrationTaskState"])
     body = {
-        "ProgressUpdateStream": "s", "MigrationTaskName": "t", "UpdateDateTime": T0 + second,
-        "Task": {"Status": "IN_PROGRESS", "ProgressPercent": second % 101}, "NextUpdateSeconds": 60,
+        "ProgressUpdateStream": "s",
+        "MigrationTaskName": "t",
+        "UpdateDateTime": T0 + second,
+        "Task": {"Status": "IN_PROGRESS", "ProgressPercent": second % 101},
+        "NextUpdateSeconds": 60,
     }
     return await hub.call(ctx, body)
 
@@ -166,9 +168,16 @@ def test_a_disassociation_whose_commit_landed_succeeds(cut_hub: tuple[Hub, Commi
     call(hub, "CreateProgressUpdateStream", ProgressUpdateStreamName="s")
     call(hub, "ImportMigrationTask", ProgressUpdateStream="s", MigrationTaskName="t")
     task = {"ProgressUpdateStream": "s", "MigrationTaskName": "t"}
-    call(hub, "AssociateCreatedArtifact", **task, CreatedArtifact={"Name": "arn:aws:ec2:us-east-1:123456789012:image/ami-1"})
+    call(
+        hub,
+        "AssociateCreatedArtifact",
+        **task,
+        CreatedArtifact={"Name": "arn:aws:ec2:us-east-1:123456789012:image/ami-1"},
+    )
     cutter.arm("after")
     # Run again after a commit that landed, it would find nothing to remove.
-    call(hub, "DisassociateCreatedArtifact", **task, CreatedArtifactName="arn:aws:ec2:us-east-1:123456789012:image/ami-1")
+    call(
+        hub, "DisassociateCreatedArtifact", **task, CreatedArtifactName="arn:aws:ec2:us-east-1:123456789012:image/ami-1"
+    )
     assert cutter.cuts == 1
     assert call(hub, "ListCreatedArtifacts", **task)["CreatedArtifactList"] == []

@@ -66,8 +66,13 @@ def test_nothing_given_is_the_per_user_data_directory() -> None:
 
 
 def test_empty_variables_count_as_unset(dirs: dict[str, Path]) -> None:
-    assert choose_database(None, None, {"MIGHUB_DATABASE_URL": "", "MIGHUB_DATA_DIR": str(dirs["env"])}).url == sqlite_in(dirs["env"])
-    assert choose_database(None, None, {"MIGHUB_DATABASE_URL": "", "MIGHUB_DATA_DIR": ""}).source == "the per-user data directory"
+    assert choose_database(
+        None, None, {"MIGHUB_DATABASE_URL": "", "MIGHUB_DATA_DIR": str(dirs["env"])}
+    ).url == sqlite_in(dirs["env"])
+    assert (
+        choose_database(None, None, {"MIGHUB_DATABASE_URL": "", "MIGHUB_DATA_DIR": ""}).source
+        == "the per-user data directory"
+    )
 
 
 def test_a_data_dir_is_expanded_and_made_absolute(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -83,41 +88,53 @@ def test_what_is_shown_is_the_file_or_the_url_without_its_password(tmp_path: Pat
     assert shown == "postgresql://hub:***@db/hub"
 
 
-@pytest.mark.parametrize("url, says", [
-    ("postgresql://hub:secret@db:port/hub", "is not a database URL"),
-    ("host=db password=secret", "is not a database URL"),
-    ("postgresql://hub:sec@ret@db/hub", "write it %40"),
-    ("mysql://hub:secret@db/hub", "names a mysql database"),
-    ("nosuchengine://hub:secret@db/hub", "names a nosuchengine database"),
-])
+@pytest.mark.parametrize(
+    "url, says",
+    [
+        ("postgresql://hub:secret@db:port/hub", "is not a database URL"),
+        ("host=db password=secret", "is not a database URL"),
+        ("postgresql://hub:sec@ret@db/hub", "write it %40"),
+        ("mysql://hub:secret@db/hub", "names a mysql database"),
+        ("nosuchengine://hub:secret@db/hub", "names a nosuchengine database"),
+    ],
+)
 def test_a_bad_url_is_refused_naming_where_it_came_from_and_never_its_password(url: str, says: str) -> None:
-    for chosen in (lambda: choose_database(url, None, {}), lambda: choose_database(None, None, {"MIGHUB_DATABASE_URL": url})):
+    for chosen in (
+        lambda: choose_database(url, None, {}),
+        lambda: choose_database(None, None, {"MIGHUB_DATABASE_URL": url}),
+    ):
         with pytest.raises(DatabaseChoiceError) as raised:
             chosen()
         assert says in str(raised.value)
         assert "secret" not in str(raised.value) and "ret@" not in str(raised.value)
-    with pytest.raises(DatabaseChoiceError, match="^--to "):
+    with pytest.raises(DatabaseChoiceError, match=r"^--to "):
         check_url(url, "--to")
 
 
 def test_the_option_is_named_as_the_command_calls_it() -> None:
-    with pytest.raises(DatabaseChoiceError, match="^--from is not"):
+    with pytest.raises(DatabaseChoiceError, match=r"^--from is not"):
         choose_database("postgresql://h:x/db", option="--from")
 
 
-@pytest.mark.parametrize("url, shown", [
-    ("postgresql://hub:secret@db:5432/hub", "postgresql://hub:***@db:5432/hub"),
-    ("postgresql+psycopg://hub:secret@[::1]:5432/hub", "postgresql+psycopg://hub:***@[::1]:5432/hub"),
-    ("postgresql://hub:s%40cr%2Fet@db/hub", "postgresql://hub:***@db/hub"),
-    ("postgresql://db/hub?password=secret&sslmode=require", "postgresql://db/hub?password=***&sslmode=require"),
-    ("postgresql://db/hub?sslpassword=secret", "postgresql://db/hub?sslpassword=***"),
-    # What SQLAlchemy cannot parse, or would misread, is hidden up to its last "@".
-    ("postgresql://hub:secret@db:port/hub", "postgresql://hub:***@db:port/hub"),
-    ("postgresql://hub:sec@ret@db/hub", "postgresql://hub:***@db/hub"),
-    ("postgresql://db:port/hub?sslmode=require&password=secret", "postgresql://db:port/hub?sslmode=require&password=***"),
-    ("host=db user=hub password=secret", "(not shown: not a URL)"),
-    ("postgresql://hub@db/hub", "postgresql://hub@db/hub"),
-    ("sqlite:////var/lib/mighub/mighub.sqlite3", "sqlite:////var/lib/mighub/mighub.sqlite3"),
-])
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("postgresql://hub:secret@db:5432/hub", "postgresql://hub:***@db:5432/hub"),
+        ("postgresql+psycopg://hub:secret@[::1]:5432/hub", "postgresql+psycopg://hub:***@[::1]:5432/hub"),
+        ("postgresql://hub:s%40cr%2Fet@db/hub", "postgresql://hub:***@db/hub"),
+        ("postgresql://db/hub?password=secret&sslmode=require", "postgresql://db/hub?password=***&sslmode=require"),
+        ("postgresql://db/hub?sslpassword=secret", "postgresql://db/hub?sslpassword=***"),
+        # What SQLAlchemy cannot parse, or would misread, is hidden up to its last "@".
+        ("postgresql://hub:secret@db:port/hub", "postgresql://hub:***@db:port/hub"),
+        ("postgresql://hub:sec@ret@db/hub", "postgresql://hub:***@db/hub"),
+        (
+            "postgresql://db:port/hub?sslmode=require&password=secret",
+            "postgresql://db:port/hub?sslmode=require&password=***",
+        ),
+        ("host=db user=hub password=secret", "(not shown: not a URL)"),
+        ("postgresql://hub@db/hub", "postgresql://hub@db/hub"),
+        ("sqlite:////var/lib/mighub/mighub.sqlite3", "sqlite:////var/lib/mighub/mighub.sqlite3"),
+    ],
+)
 def test_display_url_never_shows_a_password(url: str, shown: str) -> None:
     assert display_url(url) == shown

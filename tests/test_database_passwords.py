@@ -46,7 +46,10 @@ def urls() -> Iterator[dict[str, str]]:
 def mighub(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "mighub", *argv],
-        capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
     )
     said = result.stdout + result.stderr
     assert PASSWORD not in said, said
@@ -68,7 +71,9 @@ def test_commands_on_a_real_database_never_show_its_password(urls: dict[str, str
 
 
 def test_serve_never_shows_the_password_even_in_its_debug_log(urls: dict[str, str], tmp_path: Path) -> None:
-    srv = MighubServer(tmp_path / "data", tmp_path / "serve.log", extra_args=("--database", urls["real"], "--log-level", "debug"))
+    srv = MighubServer(
+        tmp_path / "data", tmp_path / "serve.log", extra_args=("--database", urls["real"], "--log-level", "debug")
+    )
     srv.start()
     try:
         srv.client("mgh").create_progress_update_stream(ProgressUpdateStreamName="passwords")
@@ -81,7 +86,9 @@ def test_serve_never_shows_the_password_even_in_its_debug_log(urls: dict[str, st
 
 
 @pytest.mark.parametrize("which", ["unreachable", "malformed"])
-def test_a_database_that_cannot_be_used_is_said_plainly_without_its_password(urls: dict[str, str], tmp_path: Path, which: str) -> None:
+def test_a_database_that_cannot_be_used_is_said_plainly_without_its_password(
+    urls: dict[str, str], tmp_path: Path, which: str
+) -> None:
     url, copy = urls[which], f"sqlite:///{tmp_path / 'copy.sqlite3'}"
     (tmp_path / "empty.jsonl").write_text("")
     assert mighub("db", "upgrade", "--database", copy).returncode == 0

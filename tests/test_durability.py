@@ -82,7 +82,9 @@ def test_home_region_control_survives_sigkill(server_factory: Any) -> None:
     srv.start()
     config = srv.client("migrationhub-config", region="eu-west-1")
     assert config.get_home_region()["HomeRegion"] == "eu-west-1"
-    assert [c["ControlId"] for c in config.describe_home_region_controls()["HomeRegionControls"]] == [control["ControlId"]]
+    assert [c["ControlId"] for c in config.describe_home_region_controls()["HomeRegionControls"]] == [
+        control["ControlId"]
+    ]
 
 
 def test_next_token_survives_restart(server_factory: Any) -> None:

@@ -59,11 +59,19 @@ def test_every_mighub_request_is_audited(audited: SimpleNamespace) -> None:
     ep, admin, nobody = audited.endpoint, audited.admin, audited.nobody
     expected: dict[str, dict[str, Any]] = {}
     for path, key, code, fields in (
-        ("/_mighub/api/tasks", admin, None, {"eventName": "mighub:ListTasks", "principal": "admin",
-                                             "decision": "Allow", "resource": "*"}),
+        (
+            "/_mighub/api/tasks",
+            admin,
+            None,
+            {"eventName": "mighub:ListTasks", "principal": "admin", "decision": "Allow", "resource": "*"},
+        ),
         ("/_mighub/api/tasks?status=BOGUS", admin, "InvalidInputException", {"eventName": "mighub:ListTasks"}),
-        ("/_mighub/api/tasks", nobody, "AccessDeniedException", {"eventName": "mighub:ListTasks",
-                                                                  "principal": "nobody", "decision": "Deny"}),
+        (
+            "/_mighub/api/tasks",
+            nobody,
+            "AccessDeniedException",
+            {"eventName": "mighub:ListTasks", "principal": "nobody", "decision": "Deny"},
+        ),
         ("/_mighub/api/tasks", None, "MissingAuthenticationTokenException", {"eventName": "mighub:ListTasks"}),
         ("/_mighub/health", None, None, {"eventName": "mighub:Health", "principal": None}),
         ("/_mighub/health", admin, None, {"eventName": "mighub:Health", "principal": "admin", "accountId": ACCOUNT_A}),

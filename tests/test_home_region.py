@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from e2e_helpers import ACCOUNT_ID, MighubServer, error_code, error_message, http_request, ts
 
 CONTROL_ID = re.compile(r"^hrc-[a-z0-9]{12}$")
-WHEN = datetime(2026, 11, 1, 10, 0, 0, tzinfo=timezone.utc)
+WHEN = datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC)
 
 # (method, kwargs) for every in-scope mgh operation that needs a home region
 NEEDS_HOME_REGION = {
@@ -101,9 +101,9 @@ def test_create_control_dry_run_changes_nothing(strict: MighubServer) -> None:
 def test_create_control_then_region_rules(server_factory: Any) -> None:
     srv = server_factory(home_region="none")
     config = srv.client("migrationhub-config", region="us-west-2")
-    before = datetime.now(timezone.utc).timestamp()
+    before = datetime.now(UTC).timestamp()
     control = create_control(config, "us-west-2")
-    after = datetime.now(timezone.utc).timestamp()
+    after = datetime.now(UTC).timestamp()
     assert CONTROL_ID.match(control["ControlId"]), control
     assert control["HomeRegion"] == "us-west-2"
     assert control["Target"]["Type"] == "ACCOUNT"
@@ -116,12 +116,16 @@ def test_create_control_then_region_rules(server_factory: Any) -> None:
         assert c.get_home_region()["HomeRegion"] == "us-west-2"
         listed = c.describe_home_region_controls()["HomeRegionControls"]
         assert [x["ControlId"] for x in listed] == [control["ControlId"]]
-    assert config.describe_home_region_controls(ControlId=control["ControlId"])["HomeRegionControls"][0][
-        "HomeRegion"
-    ] == "us-west-2"
+    assert (
+        config.describe_home_region_controls(ControlId=control["ControlId"])["HomeRegionControls"][0]["HomeRegion"]
+        == "us-west-2"
+    )
     assert len(config.describe_home_region_controls(HomeRegion="us-west-2")["HomeRegionControls"]) == 1
     assert config.describe_home_region_controls(HomeRegion="eu-west-1")["HomeRegionControls"] == []
-    assert len(config.describe_home_region_controls(Target={"Type": "ACCOUNT", "Id": ACCOUNT_ID})["HomeRegionControls"]) == 1
+    assert (
+        len(config.describe_home_region_controls(Target={"Type": "ACCOUNT", "Id": ACCOUNT_ID})["HomeRegionControls"])
+        == 1
+    )
 
     home = srv.client("mgh", region="us-west-2")
     other = srv.client("mgh", region="us-east-1")
@@ -153,19 +157,35 @@ def test_create_control_then_region_rules(server_factory: Any) -> None:
             call()
         assert error_code(exc.value) == "InvalidInputException", exc.value.response
     # ... and changed nothing
-    assert [s["ProgressUpdateStreamName"] for s in home.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]] == ["tool"]
-    assert home.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"]["Task"] == {
+    assert [
+        s["ProgressUpdateStreamName"] for s in home.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+    ] == ["tool"]
+    assert home.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"][
+        "Task"
+    ] == {
         "Status": "IN_PROGRESS",
         "ProgressPercent": 50,
     }
 
     # reads are allowed from any region
-    assert other.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"]["Task"][
-        "ProgressPercent"
-    ] == 50
+    assert (
+        other.describe_migration_task(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTask"]["Task"][
+            "ProgressPercent"
+        ]
+        == 50
+    )
     assert [t["MigrationTaskName"] for t in other.list_migration_tasks()["MigrationTaskSummaryList"]] == ["t"]
-    assert len(other.list_migration_task_updates(ProgressUpdateStream="tool", MigrationTaskName="t")["MigrationTaskUpdateList"]) == 1
-    assert [s["ProgressUpdateStreamName"] for s in other.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]] == ["tool"]
+    assert (
+        len(
+            other.list_migration_task_updates(ProgressUpdateStream="tool", MigrationTaskName="t")[
+                "MigrationTaskUpdateList"
+            ]
+        )
+        == 1
+    )
+    assert [
+        s["ProgressUpdateStreamName"] for s in other.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+    ] == ["tool"]
 
     # DeleteProgressUpdateStream is allowed from any region
     other.delete_progress_update_stream(ProgressUpdateStreamName="tool")
@@ -175,7 +195,7 @@ def test_create_control_then_region_rules(server_factory: Any) -> None:
 def test_unsigned_request_counts_as_home_region(server_factory: Any) -> None:
     srv = server_factory(home_region="none")
     create_control(srv.client("migrationhub-config", region="eu-central-1"), "eu-central-1")
-    status, headers, body = http_request(
+    status, _headers, body = http_request(
         srv.endpoint,
         "POST",
         "/",

@@ -16,25 +16,51 @@ from test_auth_helpers import new_key, write_auth_file
 LIST = {"X-Amz-Target": "AWSMigrationHub.ListProgressUpdateStreams"}
 
 
-@pytest.mark.parametrize("header", [
-    "localhost", "LOCALHOST:7676", "127.0.0.1", "127.0.0.1:7676", "127.8.9.10:1", "[::1]", "[::1]:7676",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "localhost",
+        "LOCALHOST:7676",
+        "127.0.0.1",
+        "127.0.0.1:7676",
+        "127.8.9.10:1",
+        "[::1]",
+        "[::1]:7676",
+    ],
+)
 def test_loopback_names_are_answered(header: str) -> None:
     assert HostPolicy().allows(host_name(header))
 
 
-@pytest.mark.parametrize("header", [
-    "evil.example", "evil.example:7676", "localhost.evil.example", "127.0.0.1.evil.example",
-    "10.0.0.1", "[fe80::1]:7676", "localhost.", "", "0.0.0.0",
-])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "evil.example",
+        "evil.example:7676",
+        "localhost.evil.example",
+        "127.0.0.1.evil.example",
+        "10.0.0.1",
+        "[fe80::1]:7676",
+        "localhost.",
+        "",
+        "0.0.0.0",
+    ],
+)
 def test_other_names_are_refused(header: str) -> None:
     assert not HostPolicy().allows(host_name(header))
 
 
 def test_the_served_host_and_the_allowed_ones_are_answered() -> None:
     policy = HostPolicy(["hub.internal", "*.corp.example", "[FD00::5]"], served="192.168.1.5")
-    for header in ("hub.internal:7676", "HUB.internal", "a.corp.example", "b.a.corp.example", "192.168.1.5:7676",
-                   "[fd00::5]:1", "localhost"):
+    for header in (
+        "hub.internal:7676",
+        "HUB.internal",
+        "a.corp.example",
+        "b.a.corp.example",
+        "192.168.1.5:7676",
+        "[fd00::5]:1",
+        "localhost",
+    ):
         assert policy.allows(host_name(header)), header
     for header in ("corp.example", "hub.internal.evil", "192.168.1.6"):
         assert not policy.allows(host_name(header)), header
@@ -60,6 +86,7 @@ def test_every_host_header_must_be_allowed() -> None:
 
 
 # -- over the wire ------------------------------------------------------------------------
+
 
 def test_development_hub_refuses_foreign_hosts_on_every_path(server_factory: Any) -> None:
     srv = server_factory(extra_args=("--allowed-host", "hub.internal"))

@@ -18,7 +18,6 @@ import pytest
 from botocore.exceptions import ClientError
 
 from e2e_helpers import error_code, uniq
-
 from mighub.store.engine import Store
 from mighub.store.transaction import Transaction
 
@@ -38,7 +37,7 @@ def keys_across_the_prefix(longest: int) -> list[str]:
     """Ten keys of up to ``longest`` characters that differ before, at and after
     the 500 characters the PostgreSQL ordering index holds, and short ones."""
     base = emoji(longest)
-    keys = {base, base[:-1], base[:499] + "\U0001F300", base[:500] + "!", base[:501], "a", "\U0001FAFF", "z" * longest}
+    keys = {base, base[:-1], base[:499] + "\U0001f300", base[:500] + "!", base[:501], "a", "\U0001faff", "z" * longest}
     keys |= {base[:700] + chr(0x1F300 + i) + base[701:] for i in range(2)}
     assert len(keys) == 10  # one page of associations
     return sorted(keys)[::-1]  # not in list order
@@ -50,12 +49,39 @@ def bytewise(keys: list[str]) -> list[str]:
 
 ASSOCIATIONS = [
     # (associate, its member, its key, list, list key, disassociate, its argument, longest key, prefix)
-    ("associate_created_artifact", "CreatedArtifact", "Name", "list_created_artifacts", "CreatedArtifactList",
-     "disassociate_created_artifact", "CreatedArtifactName", 1600 - len(ARN), ARN),
-    ("associate_discovered_resource", "DiscoveredResource", "ConfigurationId", "list_discovered_resources",
-     "DiscoveredResourceList", "disassociate_discovered_resource", "ConfigurationId", 1600, ""),
-    ("associate_source_resource", "SourceResource", "Name", "list_source_resources", "SourceResourceList",
-     "disassociate_source_resource", "SourceResourceName", 1600, ""),
+    (
+        "associate_created_artifact",
+        "CreatedArtifact",
+        "Name",
+        "list_created_artifacts",
+        "CreatedArtifactList",
+        "disassociate_created_artifact",
+        "CreatedArtifactName",
+        1600 - len(ARN),
+        ARN,
+    ),
+    (
+        "associate_discovered_resource",
+        "DiscoveredResource",
+        "ConfigurationId",
+        "list_discovered_resources",
+        "DiscoveredResourceList",
+        "disassociate_discovered_resource",
+        "ConfigurationId",
+        1600,
+        "",
+    ),
+    (
+        "associate_source_resource",
+        "SourceResource",
+        "Name",
+        "list_source_resources",
+        "SourceResourceList",
+        "disassociate_source_resource",
+        "SourceResourceName",
+        1600,
+        "",
+    ),
 ]
 
 
@@ -96,7 +122,7 @@ def test_longest_association_keys(mgh: Any, case: tuple[Any, ...]) -> None:
 def test_longest_application_ids(mgh: Any) -> None:
     # The account's other applications (from other tests) are listed too: only ours are compared.
     ours = keys_across_the_prefix(1600)
-    for status, key in zip(["NOT_STARTED", "IN_PROGRESS", "COMPLETED"] * 4, ours):
+    for status, key in zip(["NOT_STARTED", "IN_PROGRESS", "COMPLETED"] * 4, ours, strict=False):
         mgh.notify_application_state(ApplicationId=key, Status=status)
     mgh.notify_application_state(ApplicationId=LONGEST, Status="COMPLETED")
     assert mgh.describe_application_state(ApplicationId=LONGEST)["ApplicationStatus"] == "COMPLETED"

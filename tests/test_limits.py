@@ -25,7 +25,9 @@ LIST = "AWSMigrationHub.ListProgressUpdateStreams"
 def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MighubServer]:
     base: Path = tmp_path_factory.mktemp("limits")
     srv = MighubServer(
-        base / "data", base / "server.log", name="limits",
+        base / "data",
+        base / "server.log",
+        name="limits",
         extra_args=("--request-timeout", str(TIMEOUT), "--max-connections", str(MAX_CONNECTIONS)),
     )
     srv.start()
@@ -64,12 +66,15 @@ def still_answers(srv: MighubServer) -> bool:
 
 HALF_HEADERS = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Targ"
 HALF_BODY = (
-    b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: " + LIST.encode()
-    + b"\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 40\r\n\r\n{\"MaxResults\": "
+    b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Target: "
+    + LIST.encode()
+    + b'\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: 40\r\n\r\n{"MaxResults": '
 )
 
 
-@pytest.mark.parametrize(("sent", "what"), [(HALF_HEADERS, "headers"), (HALF_BODY, "body")], ids=["half-headers", "half-body"])
+@pytest.mark.parametrize(
+    ("sent", "what"), [(HALF_HEADERS, "headers"), (HALF_BODY, "body")], ids=["half-headers", "half-body"]
+)
 def test_a_half_sent_request_is_answered_408_and_closed(hub: MighubServer, sent: bytes, what: str) -> None:
     with connect(hub) as sock:
         sock.sendall(sent)

@@ -101,12 +101,36 @@ def a_task(hub: Hub) -> None:
 
 # (associate, its member, its key, list, list key, disassociate, its argument, what keys begin with)
 ASSOCIATIONS = [
-    ("AssociateCreatedArtifact", "CreatedArtifact", "Name", "ListCreatedArtifacts", "CreatedArtifactList",
-     "DisassociateCreatedArtifact", "CreatedArtifactName", ARN),
-    ("AssociateDiscoveredResource", "DiscoveredResource", "ConfigurationId", "ListDiscoveredResources",
-     "DiscoveredResourceList", "DisassociateDiscoveredResource", "ConfigurationId", ""),
-    ("AssociateSourceResource", "SourceResource", "Name", "ListSourceResources", "SourceResourceList",
-     "DisassociateSourceResource", "SourceResourceName", ""),
+    (
+        "AssociateCreatedArtifact",
+        "CreatedArtifact",
+        "Name",
+        "ListCreatedArtifacts",
+        "CreatedArtifactList",
+        "DisassociateCreatedArtifact",
+        "CreatedArtifactName",
+        ARN,
+    ),
+    (
+        "AssociateDiscoveredResource",
+        "DiscoveredResource",
+        "ConfigurationId",
+        "ListDiscoveredResources",
+        "DiscoveredResourceList",
+        "DisassociateDiscoveredResource",
+        "ConfigurationId",
+        "",
+    ),
+    (
+        "AssociateSourceResource",
+        "SourceResource",
+        "Name",
+        "ListSourceResources",
+        "SourceResourceList",
+        "DisassociateSourceResource",
+        "SourceResourceName",
+        "",
+    ),
 ]
 
 
@@ -254,7 +278,7 @@ def test_a_malformed_cut_key_is_refused(key: list[Any]) -> None:
 
 def test_a_cut_key_is_cut_at_a_character_boundary() -> None:
     pages = pagination.Tokens(bytes(64)).pages(LONG, ACCOUNT)
-    for key in ("\U0001F600" * 1600, "é" * 1600, "a" * 1599 + "\U0001F600"):
+    for key in ("\U0001f600" * 1600, "é" * 1600, "a" * 1599 + "\U0001f600"):
         token = pages.seal((key,))
         assert TOKEN.fullmatch(token)
         cut = pages.open(token)

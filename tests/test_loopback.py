@@ -12,11 +12,30 @@ from mighub.cli.aws.client import is_loopback as endpoint_is_loopback
 from mighub.loopback import is_loopback
 from mighub.server.hosts import HostPolicy
 
-LOOPBACK = ["localhost", "LOCALHOST", "LocalHost", "127.0.0.1", "127.8.9.10", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1"]
+LOOPBACK = [
+    "localhost",
+    "LOCALHOST",
+    "LocalHost",
+    "127.0.0.1",
+    "127.8.9.10",
+    "127.255.255.254",
+    "::1",
+    "0:0:0:0:0:0:0:1",
+]
 OTHERS = [
     "hub.localhost",  # RFC 6761 reserves it, but not every resolver keeps it local
-    "localhost.", "localhost.evil.example", "127.0.0.1.evil.example", "evil.example",
-    "0.0.0.0", "::", "10.0.0.1", "192.168.1.5", "fe80::1", "::ffff:10.0.0.1", "", "128.0.0.1",
+    "localhost.",
+    "localhost.evil.example",
+    "127.0.0.1.evil.example",
+    "evil.example",
+    "0.0.0.0",
+    "::",
+    "10.0.0.1",
+    "192.168.1.5",
+    "fe80::1",
+    "::ffff:10.0.0.1",
+    "",
+    "128.0.0.1",
 ]
 
 

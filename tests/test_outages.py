@@ -6,6 +6,7 @@ the other restarts the real PostgreSQL cluster under load.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -70,17 +71,14 @@ class Proxy:
             pass
         finally:
             for sock in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         if self._listener is not None:
-            try:  # wakes the thread blocked in accept(); close() alone does not on Linux
+            # Wakes the thread blocked in accept(); close() alone does not on Linux.
+            with contextlib.suppress(OSError):
                 self._listener.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             self._listener.close()
             self._listener = None
         with self._lock:
@@ -199,4 +197,3 @@ def test_postgres_restart_under_load_loses_no_acknowledged_write(postgres_only: 
     assert acknowledged, "no notification was acknowledged at all"
     # What clients saw during the restart (after the SDK's own retries) was retryable.
     assert set(retryable_seen) <= {"ServiceUnavailableException"}, retryable_seen[:5]
-

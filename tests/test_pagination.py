@@ -108,10 +108,22 @@ def test_page_size_one_and_exact_multiple(mgh: Any) -> None:
             UpdateDateTime=T0 + timedelta(seconds=i),
             NextUpdateSeconds=60,
         )
-    one = pages(mgh.list_migration_task_updates, "MigrationTaskUpdateList", 1, ProgressUpdateStream=stream, MigrationTaskName="t")
+    one = pages(
+        mgh.list_migration_task_updates,
+        "MigrationTaskUpdateList",
+        1,
+        ProgressUpdateStream=stream,
+        MigrationTaskName="t",
+    )
     assert [u["MigrationTaskState"]["ProgressPercent"] for p in one for u in p] == [0, 1, 2, 3]
     # 4 items in pages of 2: the last page may be empty only if a token was handed out
-    two = pages(mgh.list_migration_task_updates, "MigrationTaskUpdateList", 2, ProgressUpdateStream=stream, MigrationTaskName="t")
+    two = pages(
+        mgh.list_migration_task_updates,
+        "MigrationTaskUpdateList",
+        2,
+        ProgressUpdateStream=stream,
+        MigrationTaskName="t",
+    )
     assert [u["MigrationTaskState"]["ProgressPercent"] for p in two for u in p] == [0, 1, 2, 3]
     assert len(two) in (2, 3)
 
@@ -122,7 +134,9 @@ def test_boto3_paginator(mgh: Any, five_tasks: str) -> None:
     n_pages = 0
     for page in paginator.paginate(PaginationConfig={"PageSize": 3}):
         n_pages += 1
-        seen += [t["MigrationTaskName"] for t in page["MigrationTaskSummaryList"] if t["ProgressUpdateStream"] == five_tasks]
+        seen += [
+            t["MigrationTaskName"] for t in page["MigrationTaskSummaryList"] if t["ProgressUpdateStream"] == five_tasks
+        ]
     assert seen == [f"task-{i}" for i in range(5)]
     assert n_pages >= 2
 
@@ -180,9 +194,9 @@ def test_tokens_match_the_model_pattern(mgh: Any, five_tasks: str) -> None:
     tokens = [
         mgh.list_progress_update_streams(MaxResults=1)["NextToken"],
         mgh.list_migration_tasks(MaxResults=1)["NextToken"],
-        mgh.list_migration_task_updates(
-            ProgressUpdateStream=five_tasks, MigrationTaskName="task-0", MaxResults=1
-        ).get("NextToken", "x"),
+        mgh.list_migration_task_updates(ProgressUpdateStream=five_tasks, MigrationTaskName="task-0", MaxResults=1).get(
+            "NextToken", "x"
+        ),
     ]
     for token in tokens:
         assert isinstance(token, str) and token

@@ -13,7 +13,7 @@ import json
 import os
 import random
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,6 @@ import pytest
 from sqlalchemy import create_engine, func, inspect, select
 
 from e2e_helpers import Databases, MighubServer, list_all_streams, list_all_tasks, list_all_updates
-
 from mighub.cli import data, db
 from mighub.store import portable
 from mighub.store.dialect import normalize_url
@@ -32,7 +31,9 @@ POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")
 # 1,600 random (incompressible) four-byte characters.
 _RANDOM = random.Random(7)
 LONG = "".join(chr(_RANDOM.randint(0x10000, 0x10FFFF)) for _ in range(1600))
-NO_POSTGRES = "PostgreSQL part not tested: set MIGHUB_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+NO_POSTGRES = (
+    "PostgreSQL part not tested: set MIGHUB_TEST_DATABASE_URL (e.g. postgresql://postgres@127.0.0.1:5432/test)"
+)
 
 
 # -- helpers ------------------------------------------------------------------------
@@ -78,11 +79,16 @@ def snapshot(srv: MighubServer) -> dict[str, Any]:
         "apps": [mgh.describe_application_state(ApplicationId=a) for a in ("d-application-1", "d-application-2", LONG)],
     }
     for summary in list_all_tasks(mgh):
-        where = {"ProgressUpdateStream": summary["ProgressUpdateStream"], "MigrationTaskName": summary["MigrationTaskName"]}
+        where = {
+            "ProgressUpdateStream": summary["ProgressUpdateStream"],
+            "MigrationTaskName": summary["MigrationTaskName"],
+        }
         key = f"{where['ProgressUpdateStream']}/{where['MigrationTaskName']}"
         seen[key] = {
             "task": mgh.describe_migration_task(**where)["MigrationTask"],
-            "updates": list_all_updates(mgh, **{"stream": where["ProgressUpdateStream"], "task": where["MigrationTaskName"]}),
+            "updates": list_all_updates(
+                mgh, **{"stream": where["ProgressUpdateStream"], "task": where["MigrationTaskName"]}
+            ),
             "artifacts": mgh.list_created_artifacts(**where)["CreatedArtifactList"],
             "discovered": mgh.list_discovered_resources(**where)["DiscoveredResourceList"],
             "sources": mgh.list_source_resources(**where)["SourceResourceList"],
@@ -113,8 +119,12 @@ def populate(srv: MighubServer) -> None:
             for step in range(3):
                 mgh.notify_migration_task_state(
                     **where,
-                    Task={"Status": "COMPLETED" if step == 2 and i == 0 else "IN_PROGRESS", "StatusDetail": f"step {step} ✓", "ProgressPercent": 40 * step},
-                    UpdateDateTime=datetime(2025, 1, 1, 12, 0, step, tzinfo=timezone.utc),
+                    Task={
+                        "Status": "COMPLETED" if step == 2 and i == 0 else "IN_PROGRESS",
+                        "StatusDetail": f"step {step} ✓",
+                        "ProgressPercent": 40 * step,
+                    },
+                    UpdateDateTime=datetime(2025, 1, 1, 12, 0, step, tzinfo=UTC),
                     # Cloud Migration Factory's sys.maxsize: must survive the trip.
                     NextUpdateSeconds=9223372036854775807 if step == 2 else 60,
                 )
@@ -127,17 +137,28 @@ def populate(srv: MighubServer) -> None:
                 {"Type": "MAC_ADDRESS", "Value": "00:11:22:33:44:55"},
             ],
         )
-        mgh.associate_created_artifact(**where, CreatedArtifact={"Name": "arn:aws:ec2:us-east-1:000000000000:instance/i-0abc", "Description": "the copy"})
-        mgh.associate_discovered_resource(**where, DiscoveredResource={"ConfigurationId": "d-server-01", "Description": "from discovery"})
+        mgh.associate_created_artifact(
+            **where,
+            CreatedArtifact={"Name": "arn:aws:ec2:us-east-1:000000000000:instance/i-0abc", "Description": "the copy"},
+        )
+        mgh.associate_discovered_resource(
+            **where, DiscoveredResource={"ConfigurationId": "d-server-01", "Description": "from discovery"}
+        )
         mgh.associate_discovered_resource(**where, DiscoveredResource={"ConfigurationId": "d-server-02"})
-        mgh.associate_source_resource(**where, SourceResource={"Name": "vm-17", "Description": "on-premises", "StatusDetail": "replicating"})
+        mgh.associate_source_resource(
+            **where, SourceResource={"Name": "vm-17", "Description": "on-premises", "StatusDetail": "replicating"}
+        )
     # The longest keys the model allows, in four-byte characters: past a PostgreSQL index entry.
     where = {"ProgressUpdateStream": "alpha", "MigrationTaskName": "db-1"}
     mgh.associate_created_artifact(**where, CreatedArtifact={"Name": "arn:aws:ec2:us-east-1:000000000000:" + LONG[36:]})
     mgh.associate_discovered_resource(**where, DiscoveredResource={"ConfigurationId": LONG})
     mgh.associate_source_resource(**where, SourceResource={"Name": LONG, "StatusDetail": "long"})
-    mgh.notify_application_state(ApplicationId=LONG, Status="NOT_STARTED", UpdateDateTime=datetime(2025, 1, 3, tzinfo=timezone.utc))
-    mgh.notify_application_state(ApplicationId="d-application-1", Status="IN_PROGRESS", UpdateDateTime=datetime(2025, 1, 2, tzinfo=timezone.utc))
+    mgh.notify_application_state(
+        ApplicationId=LONG, Status="NOT_STARTED", UpdateDateTime=datetime(2025, 1, 3, tzinfo=UTC)
+    )
+    mgh.notify_application_state(
+        ApplicationId="d-application-1", Status="IN_PROGRESS", UpdateDateTime=datetime(2025, 1, 2, tzinfo=UTC)
+    )
     mgh.notify_application_state(ApplicationId="d-application-2", Status="COMPLETED")
 
 
@@ -197,10 +218,14 @@ def test_export_to_stdout_and_summary(hub: dict[str, Any], capsysbinary: pytest.
     assert mighub("export", "--database", hub["url"]) == 0
     out, err = capsysbinary.readouterr()
     assert out.decode().splitlines() == hub["lines"]
-    assert b"exported 1 account, 1 home-region control, 3 application states, 2 streams, 8 tasks, 24 task updates" in err
+    assert (
+        b"exported 1 account, 1 home-region control, 3 application states, 2 streams, 8 tasks, 24 task updates" in err
+    )
 
 
-def test_export_default_database_is_serves(hub: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_export_default_database_is_serves(
+    hub: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("MIGHUB_DATABASE_URL", raising=False)
     monkeypatch.setenv("MIGHUB_DATA_DIR", str(hub["path"].parent))
     assert mighub("export", "--output", str(tmp_path / "default.jsonl")) == 0
@@ -236,7 +261,9 @@ def test_sqlite_to_sqlite_import_serves_the_same_hub(hub: dict[str, Any], tmp_pa
     assert serve_and_snapshot(tmp_path, target) == hub["seen"]
 
 
-def test_small_pages_and_batches_load_the_same_hub(hub: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_pages_and_batches_load_the_same_hub(
+    hub: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Keyset pages and insert batches that split tasks and their children."""
     with monkeypatch.context() as patch:
         patch.setattr(portable, "PAGE", 3)
@@ -249,7 +276,9 @@ def test_small_pages_and_batches_load_the_same_hub(hub: dict[str, Any], tmp_path
     assert export(target, tmp_path / "again.jsonl") == hub["lines"]
 
 
-def test_import_into_a_hub_with_streams_is_refused(hub: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_into_a_hub_with_streams_is_refused(
+    hub: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = sqlite_url(tmp_path / "busy.sqlite3")
     assert mighub("import", "--database", target, "--input", str(hub["file"])) == 0
     capsys.readouterr()
@@ -259,7 +288,9 @@ def test_import_into_a_hub_with_streams_is_refused(hub: dict[str, Any], tmp_path
     assert export(target, tmp_path / "after.jsonl") == hub["lines"]
 
 
-def test_merge_keeps_what_the_target_holds_and_adds_the_rest(hub: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_merge_keeps_what_the_target_holds_and_adds_the_rest(
+    hub: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     target = sqlite_url(tmp_path / "merge.sqlite3")
     assert mighub("import", "--database", target, "--input", str(hub["file"])) == 0
     records = [json.loads(line) for line in hub["lines"][1:]]
@@ -271,13 +302,42 @@ def test_merge_keeps_what_the_target_holds_and_adds_the_rest(hub: dict[str, Any]
     owner = {"account_id": "000000000000", "stream": "gamma", "task": "new-1"}
     changed += [
         {"type": "stream", "account_id": "000000000000", "name": "gamma", "created_us": 1},
-        {"type": "task", "account_id": "000000000000", "stream": "gamma", "name": "new-1", "created_us": 2, "status": None,
-         "status_detail": None, "progress_percent": None, "update_us": None, "next_update_seconds": None, "stale_at_us": None},
-        {"type": "task_update", **owner, "update_us": 5, "received_us": 6, "status": "IN_PROGRESS", "status_detail": None,
-         "progress_percent": 1, "next_update_seconds": 0},
+        {
+            "type": "task",
+            "account_id": "000000000000",
+            "stream": "gamma",
+            "name": "new-1",
+            "created_us": 2,
+            "status": None,
+            "status_detail": None,
+            "progress_percent": None,
+            "update_us": None,
+            "next_update_seconds": None,
+            "stale_at_us": None,
+        },
+        {
+            "type": "task_update",
+            **owner,
+            "update_us": 5,
+            "received_us": 6,
+            "status": "IN_PROGRESS",
+            "status_detail": None,
+            "progress_percent": 1,
+            "next_update_seconds": 0,
+        },
         # A history entry for a task the target already has: that task is kept whole.
-        {"type": "task_update", **owner, "task": "web-1", "stream": "alpha", "update_us": 7, "received_us": 8,
-         "status": "FAILED", "status_detail": None, "progress_percent": 1, "next_update_seconds": 0},
+        {
+            "type": "task_update",
+            **owner,
+            "task": "web-1",
+            "stream": "alpha",
+            "update_us": 7,
+            "received_us": 8,
+            "status": "FAILED",
+            "status_detail": None,
+            "progress_percent": 1,
+            "next_update_seconds": 0,
+        },
     ]
     merged = tmp_path / "merged.jsonl"
     merged.write_text(hub["lines"][0] + "\n" + "".join(json.dumps(r) + "\n" for r in changed), encoding="utf-8")
@@ -286,7 +346,9 @@ def test_merge_keeps_what_the_target_holds_and_adds_the_rest(hub: dict[str, Any]
     err = capsys.readouterr().err
     assert "imported 1 stream, 1 task, 1 task update into" in err and "kept what it already held" in err
     after = [json.loads(line) for line in export(target, tmp_path / "after.jsonl")[1:]]
-    assert [r for r in after if r.get("stream") != "gamma" and r.get("name") != "gamma"] == [json.loads(line) for line in hub["lines"][1:]]
+    assert [r for r in after if r.get("stream") != "gamma" and r.get("name") != "gamma"] == [
+        json.loads(line) for line in hub["lines"][1:]
+    ]
     assert sum(1 for r in after if r.get("stream") == "gamma") == 2
     # Again: nothing new to add.
     assert mighub("import", "--merge", "--database", target, "--input", str(merged)) == 0
@@ -306,22 +368,42 @@ STREAM = json.dumps({"type": "stream", "account_id": "000000000000", "name": "s"
         ([HEADER, STREAM, "{not json"], "line 3: not valid JSON"),
         ([HEADER, "[1, 2]"], "line 2: expected a JSON object"),
         ([HEADER, STREAM, '{"type": "server"}'], "line 3: unknown record type 'server'"),
-        ([HEADER, '{"type": "stream", "account_id": "000000000000", "name": "s"}'], "line 2: stream has no 'created_us'"),
-        ([HEADER, '{"type": "stream", "account_id": "000000000000", "name": "s", "created_us": "1"}'], "line 2: stream's 'created_us' must be an integer, not \"1\""),
-        ([HEADER, '{"type": "stream", "account_id": "000000000000", "name": "s", "created_us": 1, "id": 4}'], "line 2: stream has unknown field(s) id"),
         (
-            [HEADER, STREAM, "", '{"type": "task", "account_id": "000000000000", "stream": "other", "name": "t", "created_us": 1, "status": null, '
-             '"status_detail": null, "progress_percent": null, "update_us": null, "next_update_seconds": null, "stale_at_us": null}'],
+            [HEADER, '{"type": "stream", "account_id": "000000000000", "name": "s"}'],
+            "line 2: stream has no 'created_us'",
+        ),
+        (
+            [HEADER, '{"type": "stream", "account_id": "000000000000", "name": "s", "created_us": "1"}'],
+            "line 2: stream's 'created_us' must be an integer, not \"1\"",
+        ),
+        (
+            [HEADER, '{"type": "stream", "account_id": "000000000000", "name": "s", "created_us": 1, "id": 4}'],
+            "line 2: stream has unknown field(s) id",
+        ),
+        (
+            [
+                HEADER,
+                STREAM,
+                "",
+                '{"type": "task", "account_id": "000000000000", "stream": "other", "name": "t", "created_us": 1, "status": null, '
+                '"status_detail": null, "progress_percent": null, "update_us": null, "next_update_seconds": null, "stale_at_us": null}',
+            ],
             "line 4: task 't' belongs to stream 'other' of account 000000000000, which neither the file (before it) nor the target holds",
         ),
         (
-            [HEADER, STREAM, '{"type": "created_artifact", "account_id": "000000000000", "stream": "s", "task": "t", "name": "a", "description": null}'],
+            [
+                HEADER,
+                STREAM,
+                '{"type": "created_artifact", "account_id": "000000000000", "stream": "s", "task": "t", "name": "a", "description": null}',
+            ],
             "line 3: created_artifact of task 't' in stream 's'",
         ),
     ],
     ids=["empty", "not-ours", "version", "json", "array", "type", "missing", "int", "extra", "no-stream", "no-task"],
 )
-def test_bad_input_names_the_line_and_imports_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[str], message: str) -> None:
+def test_bad_input_names_the_line_and_imports_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[str], message: str
+) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     target = sqlite_url(tmp_path / "target.sqlite3")

@@ -47,7 +47,7 @@ def test_current_state_and_history(mgh: Any, sequence: list[tuple[int, str, int]
     got = mgh.describe_migration_task(ProgressUpdateStream=stream, MigrationTaskName=task)["MigrationTask"]
     assert got["Task"] == winner
     assert ts(got["UpdateDateTime"]) == newest_time
-    row = [r for r in list_all_tasks(mgh) if r["ProgressUpdateStream"] == stream][0]
+    row = next(r for r in list_all_tasks(mgh) if r["ProgressUpdateStream"] == stream)
     assert row["StatusDetail"] == winner["StatusDetail"]
 
     history = list_all_updates(mgh, stream, task, page_size=3)

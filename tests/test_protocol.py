@@ -6,6 +6,7 @@ healthy afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -80,7 +81,10 @@ def test_empty_output_is_empty_object(endpoint: str) -> None:
 def test_timestamps_are_epoch_numbers(endpoint: str) -> None:
     stream = uniq("rawts")
     assert call(endpoint, MGH + "CreateProgressUpdateStream", {"ProgressUpdateStreamName": stream})[0] == 200
-    assert call(endpoint, MGH + "ImportMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"})[0] == 200
+    assert (
+        call(endpoint, MGH + "ImportMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"})[0]
+        == 200
+    )
     notify = {
         "ProgressUpdateStream": stream,
         "MigrationTaskName": "t",
@@ -89,7 +93,9 @@ def test_timestamps_are_epoch_numbers(endpoint: str) -> None:
         "NextUpdateSeconds": 9223372036854775807,
     }
     assert call(endpoint, MGH + "NotifyMigrationTaskState", notify)[0] == 200
-    status, _, data = call(endpoint, MGH + "DescribeMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"})
+    status, _, data = call(
+        endpoint, MGH + "DescribeMigrationTask", {"ProgressUpdateStream": stream, "MigrationTaskName": "t"}
+    )
     assert status == 200
     assert isinstance(data["MigrationTask"]["UpdateDateTime"], (int, float))
     assert data["MigrationTask"]["UpdateDateTime"] == pytest.approx(1793527200.5, abs=0.001)
@@ -180,31 +186,73 @@ def test_non_object_body(endpoint: str, body: bytes) -> None:
         ("ListProgressUpdateStreams", {"NextToken": 5}),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": "IN_PROGRESS", "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": "IN_PROGRESS",
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": [{"Status": "IN_PROGRESS"}], "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": [{"Status": "IN_PROGRESS"}],
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS", "ProgressPercent": "50"}, "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS", "ProgressPercent": "50"},
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": 1}, "UpdateDateTime": 1, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": 1},
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS"}, "UpdateDateTime": True, "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS"},
+                "UpdateDateTime": True,
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS"}, "UpdateDateTime": "yesterday", "NextUpdateSeconds": 1},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS"},
+                "UpdateDateTime": "yesterday",
+                "NextUpdateSeconds": 1,
+            },
         ),
         (
             "NotifyMigrationTaskState",
-            {"ProgressUpdateStream": "s", "MigrationTaskName": "t", "Task": {"Status": "IN_PROGRESS"}, "UpdateDateTime": 1, "NextUpdateSeconds": "60"},
+            {
+                "ProgressUpdateStream": "s",
+                "MigrationTaskName": "t",
+                "Task": {"Status": "IN_PROGRESS"},
+                "UpdateDateTime": 1,
+                "NextUpdateSeconds": "60",
+            },
         ),
     ],
     ids=[
@@ -267,7 +315,7 @@ def test_unknown_members_are_ignored(endpoint: str) -> None:
 
 # -- other methods and paths ------------------------------------------------------------------
 def test_get_root(endpoint: str) -> None:
-    status, _, data = call(endpoint, None, None, method="GET")
+    status, _, _data = call(endpoint, None, None, method="GET")
     assert 400 <= status < 500
 
 
@@ -284,7 +332,9 @@ def test_unknown_path(endpoint: str) -> None:
 
 
 # -- body size --------------------------------------------------------------------------------
-def _send_big(endpoint: str, body: bytes, target: str = MGH + "ListProgressUpdateStreams") -> tuple[int, dict[str, str], bytes]:
+def _send_big(
+    endpoint: str, body: bytes, target: str = MGH + "ListProgressUpdateStreams"
+) -> tuple[int, dict[str, str], bytes]:
     """POST a big body; tolerate the server answering before it has read all of it."""
     host, port = endpoint.split("://", 1)[1].rsplit(":", 1)
     conn = http.client.HTTPConnection(host, int(port), timeout=30)
@@ -294,10 +344,9 @@ def _send_big(endpoint: str, body: bytes, target: str = MGH + "ListProgressUpdat
         conn.putheader("X-Amz-Target", target)
         conn.putheader("Content-Length", str(len(body)))
         conn.endheaders()
-        try:
+        # The server may refuse early and close; its answer is still readable.
+        with contextlib.suppress(TimeoutError, BrokenPipeError, ConnectionResetError):
             conn.send(body)
-        except (BrokenPipeError, ConnectionResetError, socket.timeout):
-            pass  # the server may refuse early and close; its answer is still readable
         resp = conn.getresponse()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
     finally:
@@ -310,7 +359,7 @@ def _padded(size: int) -> bytes:
 
 
 def test_body_at_default_limit_is_accepted(server: MighubServer) -> None:
-    status, headers, body = _send_big(server.endpoint, _padded(1024 * 1024))
+    status, _headers, body = _send_big(server.endpoint, _padded(1024 * 1024))
     assert status == 200, body[:300]
 
 
@@ -389,7 +438,7 @@ def test_request_ids_are_unique(endpoint: str) -> None:
 
 
 def test_health(endpoint: str) -> None:
-    status, headers, body = http_request(endpoint, "GET", "/_mighub/health")
+    status, _headers, body = http_request(endpoint, "GET", "/_mighub/health")
     assert status == 200
     assert json.loads(body)["status"] == "ok"
 
@@ -397,13 +446,15 @@ def test_health(endpoint: str) -> None:
 def test_server_still_healthy_after_abuse(server: MighubServer) -> None:
     # a few raw abuses that never complete a request
     host, port = server.endpoint.split("://", 1)[1].rsplit(":", 1)
-    for garbage in (b"\x16\x03\x01\x00\xa5\x01\x00", b"GARBAGE / HTTP/9.9\r\n\r\n", b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{"):
+    for garbage in (
+        b"\x16\x03\x01\x00\xa5\x01\x00",
+        b"GARBAGE / HTTP/9.9\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{",
+    ):
         with socket.create_connection((host, int(port)), timeout=2) as s:
             s.sendall(garbage)
             s.shutdown(socket.SHUT_WR)
-            try:
+            with contextlib.suppress(TimeoutError, ConnectionResetError):
                 s.recv(4096)
-            except (ConnectionResetError, socket.timeout):
-                pass
     assert server.is_healthy()
     assert call(server.endpoint, MGH + "ListProgressUpdateStreams", {})[0] == 200

@@ -59,7 +59,7 @@ def store(databases: Any, tmp_path: Path) -> Iterator[TallyStore]:
 
 
 def context(operation: str, region: str | None = "us-east-1", policy: dict[str, Any] | None = None) -> RequestContext:
-    for target, found in operations_by_target().items():
+    for _target, found in operations_by_target().items():
         if found.name == operation:
             return RequestContext(
                 operation=found,

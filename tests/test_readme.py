@@ -58,4 +58,3 @@ def test_every_environment_variable_is_documented() -> None:
     assert {"MIGHUB_DATABASE_URL", "MIGHUB_DATA_DIR"} <= names  # the scan sees what the code reads
     undocumented = sorted(name for name in names if not re.search(rf"\b{name}\b", README))
     assert not undocumented, f"environment variables missing from the README: {undocumented}"
-

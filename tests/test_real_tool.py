@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from e2e_helpers import MighubServer, get_json, list_all_tasks, list_all_updates, make_client, uniq
@@ -32,7 +32,7 @@ class FakeMigrationTool:
             ProgressUpdateStream=self.stream,
             MigrationTaskName=server_name,
             Task=task,
-            UpdateDateTime=datetime.now(timezone.utc),
+            UpdateDateTime=datetime.now(UTC),
             NextUpdateSeconds=sys.maxsize,
         )
 

@@ -56,7 +56,7 @@ def test_interleaved_notifications_keep_newest_state_and_every_update(replicas: 
                     UpdateDateTime=BASE + timedelta(seconds=offset),
                     NextUpdateSeconds=60,
                 )
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
                 continue
             with lock:
@@ -91,7 +91,7 @@ def test_concurrent_imports_of_one_task_create_one_task(replicas: tuple[Any, Any
         try:
             client.create_progress_update_stream(ProgressUpdateStreamName=stream)
             client.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="only-one")
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=importer, args=(i,)) for i in range(8)]
@@ -135,7 +135,10 @@ def test_a_stream_deleted_on_one_replica_is_gone_on_the_other(replicas: tuple[An
     first.delete_progress_update_stream(ProgressUpdateStreamName=stream)
     # Right away: neither replica lists it, and writes to it are refused or find nothing.
     for client in (first, second):
-        names = [s["ProgressUpdateStreamName"] for s in client.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]]
+        names = [
+            s["ProgressUpdateStreamName"]
+            for s in client.list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+        ]
         assert stream not in names
     try:
         second.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="late")

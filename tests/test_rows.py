@@ -47,8 +47,14 @@ def test_every_read_returns_its_typed_row(store: Store) -> None:
             tx.create_task(stream.id, ACCOUNT, "s", name, 4)
         task = tx.task(ACCOUNT, "s", "notified")
         assert task is not None
-        state = {"status": "IN_PROGRESS", "status_detail": None, "progress_percent": 5,
-                 "update_us": 6, "next_update_seconds": 7, "stale_at_us": 8}
+        state = {
+            "status": "IN_PROGRESS",
+            "status_detail": None,
+            "progress_percent": 5,
+            "update_us": 6,
+            "next_update_seconds": 7,
+            "stale_at_us": 8,
+        }
         tx.record_update(task.id, state, 9)
         tx.replace_resource_attributes(task.id, [{"Type": "FQDN", "Value": "h"}])
         tx.associate("created_artifact", task.id, "a", {"description": None})

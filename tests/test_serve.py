@@ -42,9 +42,20 @@ def test_stops_on_signal(server_factory: Any, sig: int) -> None:
 
 def test_python_dash_m(tmp_path: Path) -> None:
     port = free_port()
-    log = open(tmp_path / "log", "wb")
+    log = open(tmp_path / "log", "wb")  # noqa: SIM115 -- outlives this block; closed by its owner
     proc = subprocess.Popen(
-        [sys.executable, "-m", "mighub", "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(tmp_path / "d")],
+        [
+            sys.executable,
+            "-m",
+            "mighub",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path / "d"),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -81,9 +92,21 @@ def test_an_unreachable_database_is_said_plainly_without_its_password(tmp_path: 
     port = free_port()
     unused = free_port()  # nothing listens there
     result = subprocess.run(
-        [sys.executable, "-m", "mighub", "serve", "--port", str(port), "--data-dir", str(tmp_path),
-         "--database", f"postgresql://hub:s3cret-pw@127.0.0.1:{unused}/hub"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "mighub",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(tmp_path),
+            "--database",
+            f"postgresql://hub:s3cret-pw@127.0.0.1:{unused}/hub",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 1
     assert "cannot open the database" in result.stderr
@@ -105,7 +128,9 @@ def test_serve_and_export_choose_the_same_database(tmp_path: Path, monkeypatch: 
     assert f"data:        {data_dir / 'mighub.sqlite3'} (SQLite)" in srv.log_tail(200)
     exported = subprocess.run(
         [sys.executable, "-m", "mighub", "export", "--data-dir", str(data_dir)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert exported.returncode == 0, exported.stderr
     assert '"where-it-lives"' in exported.stdout

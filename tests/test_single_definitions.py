@@ -32,8 +32,12 @@ def test_the_status_list_is_written_nowhere_else() -> None:
                 if statuses <= values:
                     copies.append(f"{name}:{node.lineno}")
             if (
-                isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "shape_for"
-                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == "Status"
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "shape_for"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and node.args[0].value == "Status"
                 and name != "models.py"
             ):
                 copies.append(f"{name}:{node.lineno} (reads the Status shape itself)")
@@ -48,6 +52,10 @@ def test_loopback_is_decided_nowhere_else() -> None:
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr == "is_loopback":
                 copies.append(f"{name}:{node.lineno} (.is_loopback)")
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.strip(".").lower() == "localhost":
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value.strip(".").lower() == "localhost"
+            ):
                 copies.append(f"{name}:{node.lineno} ('localhost')")
     assert not copies, f"loopback decided outside mighub.loopback: {copies}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,7 +50,7 @@ def api_all(endpoint: str, **params: Any) -> list[dict[str, Any]]:
 def fleet(server: Any, mgh: Any) -> dict[str, Any]:
     """One stream with tasks in every interesting situation."""
     stream = uniq("stale")
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     hour_ago = now - timedelta(hours=1)
     mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
     plan = {
@@ -81,7 +81,7 @@ def test_rows_and_stale_flags(endpoint: str, fleet: dict[str, Any]) -> None:
     assert sorted(rows) == sorted(fleet["plan"])
     for name, (status, when, nus, stale) in fleet["plan"].items():
         row = rows[name]
-        assert ROW_KEYS <= set(row), row
+        assert set(row) >= ROW_KEYS, row
         assert row["ProgressUpdateStream"] == fleet["stream"]
         assert row["Status"] == status
         assert row["StatusDetail"] == f"{name} detail"
@@ -106,9 +106,7 @@ def test_filter_stale(endpoint: str, fleet: dict[str, Any]) -> None:
     assert sorted(r["MigrationTaskName"] for r in stale) == ["late", "late-not-started"]
     assert all(r["Stale"] is True for r in stale)
     fresh = api_all(endpoint, stream=fleet["stream"], stale="false")
-    assert sorted(r["MigrationTaskName"] for r in fresh) == sorted(
-        n for n, p in fleet["plan"].items() if not p[3]
-    )
+    assert sorted(r["MigrationTaskName"] for r in fresh) == sorted(n for n, p in fleet["plan"].items() if not p[3])
 
 
 def test_filter_status(endpoint: str, fleet: dict[str, Any]) -> None:
@@ -126,7 +124,7 @@ def test_filter_stream(endpoint: str, fleet: dict[str, Any], mgh: Any) -> None:
         ProgressUpdateStream=other,
         MigrationTaskName="late",
         Task={"Status": "IN_PROGRESS"},
-        UpdateDateTime=datetime.now(timezone.utc) - timedelta(hours=2),
+        UpdateDateTime=datetime.now(UTC) - timedelta(hours=2),
         NextUpdateSeconds=5,
     )
     rows = api_all(endpoint, stream=other)
@@ -149,7 +147,7 @@ def test_becomes_stale_with_time(endpoint: str, mgh: Any) -> None:
     stream = uniq("stale-soon")
     mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
     mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t")
-    when = datetime.now(timezone.utc).replace(microsecond=0)
+    when = datetime.now(UTC).replace(microsecond=0)
     mgh.notify_migration_task_state(
         ProgressUpdateStream=stream,
         MigrationTaskName="t",
@@ -170,7 +168,7 @@ def test_becomes_stale_with_time(endpoint: str, mgh: Any) -> None:
         ProgressUpdateStream=stream,
         MigrationTaskName="t",
         Task={"Status": "IN_PROGRESS"},
-        UpdateDateTime=datetime.now(timezone.utc),
+        UpdateDateTime=datetime.now(UTC),
         NextUpdateSeconds=3600,
     )
     assert api(endpoint, stream=stream)["Tasks"][0]["Stale"] is False
@@ -184,7 +182,7 @@ def test_deleted_stream_tasks_are_not_listed(endpoint: str, mgh: Any) -> None:
         ProgressUpdateStream=stream,
         MigrationTaskName="t",
         Task={"Status": "IN_PROGRESS"},
-        UpdateDateTime=datetime.now(timezone.utc) - timedelta(hours=1),
+        UpdateDateTime=datetime.now(UTC) - timedelta(hours=1),
         NextUpdateSeconds=1,
     )
     assert len(api(endpoint, stream=stream)["Tasks"]) == 1
@@ -263,6 +261,6 @@ def test_leading_zeros_are_still_digits(endpoint: str) -> None:
 
 
 def test_json_content_type(endpoint: str) -> None:
-    status, headers, body = http_request(endpoint, "GET", "/_mighub/api/tasks?max_results=1")
+    status, headers, _body = http_request(endpoint, "GET", "/_mighub/api/tasks?max_results=1")
     assert status == 200
     assert headers.get("content-type", "").startswith("application/json")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ def _notify(mgh: Any, stream: str, task: str, **task_fields: Any) -> None:
         ProgressUpdateStream=stream,
         MigrationTaskName=task,
         Task={"Status": "IN_PROGRESS", **task_fields},
-        UpdateDateTime=datetime.now(timezone.utc),
+        UpdateDateTime=datetime.now(UTC),
         NextUpdateSeconds=60,
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -70,9 +70,7 @@ def test_import_is_idempotent_and_keeps_state(mgh: Any, stream: str) -> None:
     task = describe(mgh, stream, "server-1")
     assert task["Task"] == {"Status": "IN_PROGRESS", "ProgressPercent": 40, "StatusDetail": "copying"}
     assert len(list_all_updates(mgh, stream, "server-1")) == 1
-    assert [t["MigrationTaskName"] for t in list_all_tasks(mgh) if t["ProgressUpdateStream"] == stream] == [
-        "server-1"
-    ]
+    assert [t["MigrationTaskName"] for t in list_all_tasks(mgh) if t["ProgressUpdateStream"] == stream] == ["server-1"]
 
 
 def test_import_dry_run_changes_nothing(mgh: Any, stream: str) -> None:
@@ -255,7 +253,7 @@ def test_history_records_every_notification_in_time_order(mgh: Any, stream: str)
         sent.append((when.timestamp(), {"Status": status, **fields}))
     history = list_all_updates(mgh, stream, "t")
     assert len(history) == 6
-    for entry, (when, state) in zip(history, sent):
+    for entry, (when, state) in zip(history, sent, strict=False):
         assert entry["UpdateType"] == "MIGRATION_TASK_STATE_UPDATED"
         assert ts(entry["UpdateDateTime"]) == when
         assert entry["MigrationTaskState"] == state
@@ -338,7 +336,7 @@ def test_list_migration_tasks_reflects_current_state(mgh: Any, stream: str) -> N
 
 
 def test_now_timestamp_roundtrip(mgh: Any, stream: str) -> None:
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t")
     notify(mgh, stream, "t", now)
     assert ts(describe(mgh, stream, "t")["UpdateDateTime"]) == now.timestamp()
@@ -359,7 +357,11 @@ def test_concurrent_notifications_lose_nothing(server: Any, stream: str) -> None
             client.notify_migration_task_state(
                 ProgressUpdateStream=stream,
                 MigrationTaskName="hot",
-                Task={"Status": "IN_PROGRESS", "ProgressPercent": (w * per_thread + k) % 101, "StatusDetail": f"w{w} k{k}"},
+                Task={
+                    "Status": "IN_PROGRESS",
+                    "ProgressPercent": (w * per_thread + k) % 101,
+                    "StatusDetail": f"w{w} k{k}",
+                },
                 UpdateDateTime=T0 + timedelta(seconds=w * per_thread + k),
                 NextUpdateSeconds=60,
             )

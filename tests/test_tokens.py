@@ -136,7 +136,9 @@ def test_list_migration_tasks_tokens_hide_other_streams(
 
     rows, tokens = walk(fetch, "MigrationTaskSummaryList")
     assert [(r["ProgressUpdateStream"], r["MigrationTaskName"]) for r in rows] == [
-        (VENDOR, "vm-0"), (VENDOR, "vm-1"), (VENDOR, "vm-2")
+        (VENDOR, "vm-0"),
+        (VENDOR, "vm-1"),
+        (VENDOR, "vm-2"),
     ]
     assert tokens
     hides_names(tokens, vendor_account)
@@ -152,7 +154,9 @@ def test_task_api_tokens_hide_other_streams(hub: Hub, vendor_account: list[str])
 
     rows, tokens = walk(fetch, "Tasks")
     assert [(r["ProgressUpdateStream"], r["MigrationTaskName"]) for r in rows] == [
-        (VENDOR, "vm-0"), (VENDOR, "vm-1"), (VENDOR, "vm-2")
+        (VENDOR, "vm-0"),
+        (VENDOR, "vm-1"),
+        (VENDOR, "vm-2"),
     ]
     assert tokens
     hides_names(tokens, vendor_account)
@@ -294,7 +298,9 @@ def test_long_keys_still_make_tokens_the_model_accepts(hub: Hub, size: int) -> N
     for name in names:
         call(hub, "AssociateDiscoveredResource", dict(task, DiscoveredResource={"ConfigurationId": name}))
     rows, tokens = walk(
-        lambda token: call(hub, "ListDiscoveredResources", dict(task, MaxResults=1, **({"NextToken": token} if token else {}))),
+        lambda token: call(
+            hub, "ListDiscoveredResources", dict(task, MaxResults=1, **({"NextToken": token} if token else {}))
+        ),
         "DiscoveredResourceList",
     )
     assert [r["ConfigurationId"] for r in rows] == names

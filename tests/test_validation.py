@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
@@ -98,7 +98,7 @@ def valid_value(op: str, member: str, shape: Shape) -> Any:
     if t == "boolean":
         return False
     if t == "timestamp":
-        return datetime(2026, 11, 1, 10, 0, 0, tzinfo=timezone.utc)
+        return datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC)
     if t == "structure":
         assert isinstance(shape, StructureShape)
         return {name: valid_value(op, name, shape.members[name]) for name in shape.required_members}
@@ -209,9 +209,9 @@ def walk(service: str, op: str) -> list[Case]:
 
     def visit(struct: StructureShape, prefix: list[str], chain: list[Shape], base: dict[str, Any]) -> None:
         for name, member in struct.members.items():
-            path = prefix + [name]
+            path = [*prefix, name]
             dotted = ".".join(path)
-            mchain = chain + [member]
+            mchain = [*chain, member]
             if name in struct.required_members:
                 cases.append(Case(service, op, _drop(base, path), dotted, "required", False))
             t = member.type_name
@@ -328,7 +328,9 @@ def test_boundary_value_is_accepted(raw_clients: dict[str, Any], case: Case) -> 
 
 
 @pytest.mark.parametrize(
-    "service,op", [(s, o) for s, ops in IN_SCOPE.items() for o in ops], ids=[o for ops in IN_SCOPE.values() for o in ops]
+    "service,op",
+    [(s, o) for s, ops in IN_SCOPE.items() for o in ops],
+    ids=[o for ops in IN_SCOPE.values() for o in ops],
 )
 def test_base_request_passes_validation(raw_clients: dict[str, Any], service: str, op: str) -> None:
     shape = _session.get_service_model(service).operation_model(op).input_shape
@@ -363,7 +365,7 @@ def test_several_violations_are_all_reported(raw_clients: dict[str, Any]) -> Non
             ProgressUpdateStream="a/b",
             MigrationTaskName="valid-task",
             Task={"Status": "IN_PROGRESS", "ProgressPercent": 101},
-            UpdateDateTime=datetime(2026, 1, 1, tzinfo=timezone.utc),
+            UpdateDateTime=datetime(2026, 1, 1, tzinfo=UTC),
             NextUpdateSeconds=-1,
         )
     assert error_code(exc.value) == "InvalidInputException"
@@ -378,7 +380,7 @@ def test_example_message_shape(raw_clients: dict[str, Any]) -> None:
             ProgressUpdateStream="valid-stream",
             MigrationTaskName="valid-task",
             Task={"Status": "IN_PROGRESS", "ProgressPercent": 101},
-            UpdateDateTime=datetime(2026, 1, 1, tzinfo=timezone.utc),
+            UpdateDateTime=datetime(2026, 1, 1, tzinfo=UTC),
             NextUpdateSeconds=60,
         )
     message = error_message(exc.value)

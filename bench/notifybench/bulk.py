@@ -76,7 +76,9 @@ def bulk_load(url: str, stream: str, count: int, *, first_update_us: int | None 
                 ).one()
             for start in range(0, count, chunk):
                 with conn.begin():
-                    _load_chunk(conn, stream_id, account_id, stream, range(start, min(start + chunk, count)), first_update_us)
+                    _load_chunk(
+                        conn, stream_id, account_id, stream, range(start, min(start + chunk, count)), first_update_us
+                    )
             if engine.dialect.name == "sqlite":
                 # Leave the data in the database file, not in a large WAL the
                 # hub would replay at start.
@@ -86,23 +88,27 @@ def bulk_load(url: str, stream: str, count: int, *, first_update_us: int | None 
     return time.perf_counter() - began
 
 
-def _load_chunk(conn: Connection, stream_id: int, account_id: str, stream: str, ids: range, first_update_us: int) -> None:
+def _load_chunk(
+    conn: Connection, stream_id: int, account_id: str, stream: str, ids: range, first_update_us: int
+) -> None:
     rows = []
     for i in ids:
         update_us = first_update_us + i
-        rows.append({
-            "stream_id": stream_id,
-            "account_id": account_id,
-            "stream_name": stream,
-            "name": task_name(i),
-            "created_us": update_us,
-            "status": STATUS,
-            "status_detail": STATUS_DETAIL,
-            "progress_percent": progress(i),
-            "update_us": update_us,
-            "next_update_seconds": NEXT_UPDATE_SECONDS,
-            "stale_at_us": stale_at_us(STATUS, update_us, NEXT_UPDATE_SECONDS),
-        })
+        rows.append(
+            {
+                "stream_id": stream_id,
+                "account_id": account_id,
+                "stream_name": stream,
+                "name": task_name(i),
+                "created_us": update_us,
+                "status": STATUS,
+                "status_detail": STATUS_DETAIL,
+                "progress_percent": progress(i),
+                "update_us": update_us,
+                "next_update_seconds": NEXT_UPDATE_SECONDS,
+                "stale_at_us": stale_at_us(STATUS, update_us, NEXT_UPDATE_SECONDS),
+            }
+        )
     _columns(tasks, rows[0])
     # The ids the database gives this chunk are above every id it holds now
     # (nothing else writes meanwhile): that is how its tasks are found again.

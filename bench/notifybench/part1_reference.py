@@ -21,8 +21,10 @@ def side_by_side(run: Run) -> bool:
         create_moto_table(moto)
         began = time.perf_counter()
         import_tasks(mh.port, run.tasks)
-        print(f"\n1. NotifyMigrationTaskState beside the floor and moto ({run.tasks} tasks imported over HTTP "
-              f"in {time.perf_counter() - began:.1f} s)")
+        print(
+            f"\n1. NotifyMigrationTaskState beside the floor and moto ({run.tasks} tasks imported over HTTP "
+            f"in {time.perf_counter() - began:.1f} s)"
+        )
         tasks = str(run.tasks)
         plan = [
             (floor, "notify.lua", [tasks, STREAM]),  # the floor gets exactly mighub's requests
@@ -43,20 +45,27 @@ def side_by_side(run: Run) -> bool:
         rss = {s.name: s.rss_kib() for s in servers}
     finally:
         stop_all(servers)
-    print(f"  peak RSS over the whole run: floor {mib(rss['floor'])}, moto {mib(rss['moto'])}, "
-          f"mighub {mib(rss[mh.name])}")
-    bad = sum(l.non200 + l.errors for l in loads[mh.name].values())
-    print(f"  mighub responses: {'every one was 200' if bad == 0 else f'{bad} were NOT 200 or failed'}"
-          f" ({sum(l.requests for l in loads[mh.name].values()):,} notifies)")
+    print(
+        f"  peak RSS over the whole run: floor {mib(rss['floor'])}, moto {mib(rss['moto'])}, mighub {mib(rss[mh.name])}"
+    )
+    bad = sum(load.non200 + load.errors for load in loads[mh.name].values())
+    print(
+        f"  mighub responses: {'every one was 200' if bad == 0 else f'{bad} were NOT 200 or failed'}"
+        f" ({sum(load.requests for load in loads[mh.name].values()):,} notifies)"
+    )
     print("\n  ratios           conns   mighub/floor   mighub/moto   target")
     for c in run.conns:
         m, f, mo = (loads[n][c] for n in (mh.name, floor.name, moto.name))
         r_floor, r_moto = m.rps / f.rps, m.rps / mo.rps
-        print(f"  {'req/s':<16} {c:>5} {r_floor:>14.2f} {r_moto:>13.1f}   "
-              f"≥0.5 floor: {verdict(r_floor >= 0.5)}, ≥25 moto: {verdict(r_moto >= 25)}")
+        print(
+            f"  {'req/s':<16} {c:>5} {r_floor:>14.2f} {r_moto:>13.1f}   "
+            f"≥0.5 floor: {verdict(r_floor >= 0.5)}, ≥25 moto: {verdict(r_moto >= 25)}"
+        )
     c16 = loads[mh.name].get(16)
     if c16:
         print(f"  mighub p99 at 16 connections: {c16.p99_ms:.2f} ms   target ≤5 ms: {verdict(c16.p99_ms <= 5)}")
-    run.results["reference"] = {name: {str(c): vars(l) for c, l in by_conns.items()} for name, by_conns in loads.items()}
+    run.results["reference"] = {
+        name: {str(c): vars(load) for c, load in by_conns.items()} for name, by_conns in loads.items()
+    }
     run.results["reference_peak_rss_kib"] = rss
     return bad == 0

@@ -73,11 +73,15 @@ def _prepare(run: Run, n: int) -> tuple[Server, dict[str, Any]]:
         "list_deep": deep,
         "notify": {},
     }
-    print(f"\n  {tag} tasks: loaded in {load_s:.1f} s ({db_mib:.0f} MiB on disk); server start {mh.start_seconds:.3f} s; "
-          f"RSS after start {mib(rss_idle)}")
-    print(f"    ListMigrationTasks (100 per page, {run.list_reps} calls): first page p50 {first['p50_ms']:.2f} ms "
-          f"(max {first['max_ms']:.2f}), deep page (token from the middle) p50 {deep['p50_ms']:.2f} ms "
-          f"(max {deep['max_ms']:.2f})")
+    print(
+        f"\n  {tag} tasks: loaded in {load_s:.1f} s ({db_mib:.0f} MiB on disk); server start {mh.start_seconds:.3f} s; "
+        f"RSS after start {mib(rss_idle)}"
+    )
+    print(
+        f"    ListMigrationTasks (100 per page, {run.list_reps} calls): first page p50 {first['p50_ms']:.2f} ms "
+        f"(max {first['max_ms']:.2f}), deep page (token from the middle) p50 {deep['p50_ms']:.2f} ms "
+        f"(max {deep['max_ms']:.2f})"
+    )
     return mh, figures
 
 
@@ -118,7 +122,9 @@ def _flatness(run: Run, per_size: dict[int, dict[str, Any]]) -> None:
         la, lb = a["notify"][str(c)], b["notify"][str(c)]
         dr = lb["rps"] / la["rps"] - 1
         dp = lb["p99_ms"] / la["p99_ms"] - 1
-        print(f"    {c:>3} conns: req/s {dr:+.0%} ({verdict(abs(dr) <= 0.2)}), p99 {dp:+.0%} ({verdict(abs(dp) <= 0.2)})")
+        print(
+            f"    {c:>3} conns: req/s {dr:+.0%} ({verdict(abs(dr) <= 0.2)}), p99 {dp:+.0%} ({verdict(abs(dp) <= 0.2)})"
+        )
     drss = b["rss_peak_kib"] / a["rss_peak_kib"] - 1
     print(f"    peak RSS {drss:+.0%} ({verdict(abs(drss) <= 0.2)})")
     for key in ("list_first", "list_deep"):

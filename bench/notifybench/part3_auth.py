@@ -33,8 +33,11 @@ def signed_client(port: int) -> Any:
     import boto3
 
     return boto3.client(
-        "mgh", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-        aws_access_key_id=ACCESS_KEY, aws_secret_access_key=SECRET_KEY,
+        "mgh",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
     )
 
 
@@ -49,13 +52,16 @@ def sign_pool(port: int, tasks: int, count: int, path: Path) -> None:
     base = int(time.time())
     with open(path, "w") as out:
         for i in range(count):
-            body = json.dumps({
-                "ProgressUpdateStream": STREAM,
-                "MigrationTaskName": task_name(i % tasks),
-                "Task": {"Status": "IN_PROGRESS", "StatusDetail": "Copying image data", "ProgressPercent": i % 101},
-                "UpdateDateTime": base + i,
-                "NextUpdateSeconds": 60,
-            }, separators=(",", ":"))
+            body = json.dumps(
+                {
+                    "ProgressUpdateStream": STREAM,
+                    "MigrationTaskName": task_name(i % tasks),
+                    "Task": {"Status": "IN_PROGRESS", "StatusDetail": "Copying image data", "ProgressPercent": i % 101},
+                    "UpdateDateTime": base + i,
+                    "NextUpdateSeconds": 60,
+                },
+                separators=(",", ":"),
+            )
             request = AWSRequest(
                 method="POST",
                 url=f"http://127.0.0.1:{port}/",

@@ -37,7 +37,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}/"
 
     def start(self, timeout: float = 60.0) -> None:
-        out = open(self.log, "wb") if self.log else subprocess.DEVNULL
+        out = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115 -- outlives this block; closed by its owner
         began = time.perf_counter()
         self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
         while time.perf_counter() - began < timeout:
@@ -98,7 +98,9 @@ def mighub_server(data_dir: Path, logs: Path, tag: str, *extra: str) -> Server:
 def floor_server(logs: Path) -> Server:
     """bench/floor.py: a bare ASGI app on mighub's server stack."""
     port = free_port()
-    return Server("floor", [sys.executable, str(BENCH / "floor.py"), "--port", str(port)], port, "/", logs / "floor.log")
+    return Server(
+        "floor", [sys.executable, str(BENCH / "floor.py"), "--port", str(port)], port, "/", logs / "floor.log"
+    )
 
 
 def moto_server(logs: Path) -> Server:

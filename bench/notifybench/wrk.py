@@ -38,12 +38,21 @@ class Load:
 
 def wrk(url: str, script: str, args: list[str], connections: int, seconds: float, threads: int) -> Load:
     argv = [
-        "wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
-        "-s", str(LUA / script), url, "--", *args,
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(LUA / script),
+        url,
+        "--",
+        *args,
     ]
     out = subprocess.run(argv, capture_output=True, text=True, check=True).stdout
-    line = next(l for l in out.splitlines() if l.startswith("BENCH_JSON "))
-    r = json.loads(line[len("BENCH_JSON "):])
+    line = next(ln for ln in out.splitlines() if ln.startswith("BENCH_JSON "))
+    r = json.loads(line[len("BENCH_JSON ") :])
     errors = r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
     return Load(
         connections=connections,
@@ -74,8 +83,7 @@ def wrk_together(urls: list[str], connections: int, duration: float, threads: in
     per_url = max(1, threads // len(urls))
     loads: list[Load] = []
     runners = [
-        threading.Thread(target=lambda u=u: loads.append(notify(u, tasks, share, duration, per_url)))
-        for u in urls
+        threading.Thread(target=lambda u=u: loads.append(notify(u, tasks, share, duration, per_url))) for u in urls
     ]
     for runner in runners:
         runner.start()
@@ -85,11 +93,11 @@ def wrk_together(urls: list[str], connections: int, duration: float, threads: in
         raise RuntimeError("a wrk run failed; see the error above")
     return Load(
         connections=share * len(urls),
-        rps=sum(l.rps for l in loads),
-        p50_ms=max(l.p50_ms for l in loads),
-        p99_ms=max(l.p99_ms for l in loads),
-        requests=sum(l.requests for l in loads),
-        non200=sum(l.non200 for l in loads),
-        errors=sum(l.errors for l in loads),
-        first_bad=next((l.first_bad for l in loads if l.first_bad), ""),
+        rps=sum(load.rps for load in loads),
+        p50_ms=max(load.p50_ms for load in loads),
+        p99_ms=max(load.p99_ms for load in loads),
+        requests=sum(load.requests for load in loads),
+        non200=sum(load.non200 for load in loads),
+        errors=sum(load.errors for load in loads),
+        first_bad=next((load.first_bad for load in loads if load.first_bad), ""),
     )

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from cli_harness import Hub, _free_port, _tool, _wait_healthy
 
 
@@ -30,9 +29,7 @@ def cli_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
         _wait_healthy(endpoint, proc, log)
         home = base / "home"
         (home / ".aws").mkdir(parents=True)
-        (home / ".aws" / "config").write_text(
-            "[default]\nregion = us-east-1\ncli_timestamp_format = iso8601\n"
-        )
+        (home / ".aws" / "config").write_text("[default]\nregion = us-east-1\ncli_timestamp_format = iso8601\n")
         (home / ".aws" / "credentials").write_text(
             "[default]\naws_access_key_id = AKIDMIGHUBTEST\naws_secret_access_key = secret\n"
         )

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import yaml
-
 from cli_harness import Hub, _free_port
 
 
@@ -20,11 +19,25 @@ def _bare_env(hub: Hub, tmp_path: Path) -> dict[str, str]:
 
 def test_zero_config_signs_with_dev_credentials(cli_hub: Hub, tmp_path: Path, uniq: str) -> None:
     env = _bare_env(cli_hub, tmp_path)
-    r = cli_hub.mighub("--endpoint-url", cli_hub.endpoint, "mgh", "create-progress-update-stream",
-                       "--progress-update-stream-name", uniq, env=env)
+    r = cli_hub.mighub(
+        "--endpoint-url",
+        cli_hub.endpoint,
+        "mgh",
+        "create-progress-update-stream",
+        "--progress-update-stream-name",
+        uniq,
+        env=env,
+    )
     assert (r.code, r.stdout) == (0, ""), r
-    r = cli_hub.mighub("mgh", "list-progress-update-streams", "--endpoint-url", cli_hub.endpoint,
-                       "--query", f"ProgressUpdateStreamSummaryList[?ProgressUpdateStreamName=='{uniq}']", env=env)
+    r = cli_hub.mighub(
+        "mgh",
+        "list-progress-update-streams",
+        "--endpoint-url",
+        cli_hub.endpoint,
+        "--query",
+        f"ProgressUpdateStreamSummaryList[?ProgressUpdateStreamName=='{uniq}']",
+        env=env,
+    )
     assert json.loads(r.stdout) == [{"ProgressUpdateStreamName": uniq}]
 
 
@@ -50,8 +63,14 @@ def test_unknown_profile_is_configuration_error(cli_hub: Hub) -> None:
 
 
 def test_unreachable_endpoint_exits_255(cli_hub: Hub) -> None:
-    r = cli_hub.mighub("mgh", "list-progress-update-streams", "--endpoint-url", f"http://127.0.0.1:{_free_port()}",
-                       "--cli-connect-timeout", "1")
+    r = cli_hub.mighub(
+        "mgh",
+        "list-progress-update-streams",
+        "--endpoint-url",
+        f"http://127.0.0.1:{_free_port()}",
+        "--cli-connect-timeout",
+        "1",
+    )
     assert r.code == 255 and "Could not connect to the endpoint URL" in r.stderr
 
 
@@ -64,18 +83,50 @@ def test_command_line_errors_exit_252(cli_hub: Hub) -> None:
         ("mgh", "list-migration-tasks", "--output", "xml"),
         ("mgh", "list-migration-tasks", "--no-paginate", "--max-items", "1"),
         ("mgh", "notify-migration-task-state", "--task", "Status=", "--generate-cli-skeleton", "nope"),
-        ("mgh", "put-resource-attributes", "--progress-update-stream", "s", "--migration-task-name", "t",
-         "--resource-attribute-list", "Type=FQDN,Type=IPV4_ADDRESS"),
-        ("mgh", "notify-migration-task-state", "--progress-update-stream", "s", "--migration-task-name", "t",
-         "--task", "{not json", "--update-date-time", "1", "--next-update-seconds", "1"),
+        (
+            "mgh",
+            "put-resource-attributes",
+            "--progress-update-stream",
+            "s",
+            "--migration-task-name",
+            "t",
+            "--resource-attribute-list",
+            "Type=FQDN,Type=IPV4_ADDRESS",
+        ),
+        (
+            "mgh",
+            "notify-migration-task-state",
+            "--progress-update-stream",
+            "s",
+            "--migration-task-name",
+            "t",
+            "--task",
+            "{not json",
+            "--update-date-time",
+            "1",
+            "--next-update-seconds",
+            "1",
+        ),
     ):
         r = cli_hub.mighub(*args)
         assert r.code == 252 and r.stdout == "", (args, r)
 
 
 def test_param_error_message(cli_hub: Hub) -> None:
-    r = cli_hub.mighub("mgh", "notify-migration-task-state", "--progress-update-stream", "s", "--migration-task-name", "t",
-                       "--task", "Status=IN_PROGRESS,Status=FAILED", "--update-date-time", "1", "--next-update-seconds", "1")
+    r = cli_hub.mighub(
+        "mgh",
+        "notify-migration-task-state",
+        "--progress-update-stream",
+        "s",
+        "--migration-task-name",
+        "t",
+        "--task",
+        "Status=IN_PROGRESS,Status=FAILED",
+        "--update-date-time",
+        "1",
+        "--next-update-seconds",
+        "1",
+    )
     assert r.code == 252
     assert "Error parsing parameter '--task': Second instance of key \"Status\"" in r.stderr
 
@@ -83,7 +134,9 @@ def test_param_error_message(cli_hub: Hub) -> None:
 def test_yaml_outputs(cli_hub: Hub) -> None:
     r = cli_hub.mighub("migrationhub-config", "describe-home-region-controls", "--output", "yaml")
     assert r.code == 0 and "HomeRegionControls" in yaml.safe_load(r.stdout)
-    r = cli_hub.mighub("mgh", "list-progress-update-streams", "--output", "yaml-stream", "--page-size", "1", "--max-items", "2")
+    r = cli_hub.mighub(
+        "mgh", "list-progress-update-streams", "--output", "yaml-stream", "--page-size", "1", "--max-items", "2"
+    )
     pages = yaml.safe_load(r.stdout)
     assert r.code == 0 and isinstance(pages, list) and len(pages) >= 1
 
@@ -123,6 +176,7 @@ def test_region_falls_back_to_hub_home_region(cli_hub: Hub, tmp_path: Path, uniq
     # region configured anywhere the CLI signs for the hub's home region, so it works.
     r = cli_hub.mighub("mgh", "create-progress-update-stream", "--progress-update-stream-name", uniq, env=env)
     assert r.code == 0, r
-    r = cli_hub.mighub("mgh", "create-progress-update-stream", "--progress-update-stream-name", uniq,
-                       "--region", "eu-west-1", env=env)
+    r = cli_hub.mighub(
+        "mgh", "create-progress-update-stream", "--progress-update-stream-name", uniq, "--region", "eu-west-1", env=env
+    )
     assert r.code == 254 and "InvalidInputException" in r.stderr, r

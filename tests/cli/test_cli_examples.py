@@ -23,8 +23,8 @@ import botocore.loaders
 import pytest
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
-
 from cli_harness import _tool
+
 from mighub.cli.aws import skeleton, syntax
 
 HELP_CASES = [

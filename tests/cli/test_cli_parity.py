@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_harness import Hub
 
 SEED_TASK = 'Status=IN_PROGRESS,StatusDetail="Copying image data",ProgressPercent=77'
@@ -27,7 +26,9 @@ def _same(hub: Hub, *args: str, parse_json: bool = True) -> str:
 def task(cli_hub: Hub, uniq: str) -> tuple[str, str]:
     assert cli_hub.mighub("mgh", "create-progress-update-stream", "--progress-update-stream-name", uniq).code == 0
     for name in ("t1", "t2", "t3"):
-        r = cli_hub.mighub("mgh", "import-migration-task", "--progress-update-stream", uniq, "--migration-task-name", name)
+        r = cli_hub.mighub(
+            "mgh", "import-migration-task", "--progress-update-stream", uniq, "--migration-task-name", name
+        )
         assert r.code == 0, r
     return uniq, "t1"
 
@@ -35,12 +36,23 @@ def task(cli_hub: Hub, uniq: str) -> tuple[str, str]:
 def test_seed_command_shorthand(cli_hub: Hub, task: tuple[str, str]) -> None:
     stream, name = task
     r = cli_hub.mighub(
-        "mgh", "notify-migration-task-state", "--progress-update-stream", stream,
-        "--migration-task-name", name, "--task", SEED_TASK,
-        "--update-date-time", "2024-05-01T10:00:00Z", "--next-update-seconds", "3600",
+        "mgh",
+        "notify-migration-task-state",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        name,
+        "--task",
+        SEED_TASK,
+        "--update-date-time",
+        "2024-05-01T10:00:00Z",
+        "--next-update-seconds",
+        "3600",
     )
     assert (r.code, r.stdout) == (0, ""), r
-    out = _same(cli_hub, "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", name)
+    out = _same(
+        cli_hub, "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", name
+    )
     got = json.loads(out)["MigrationTask"]
     assert got["Task"] == {"Status": "IN_PROGRESS", "StatusDetail": "Copying image data", "ProgressPercent": 77}
     assert got["UpdateDateTime"] == "2024-05-01T10:00:00+00:00"
@@ -49,19 +61,42 @@ def test_seed_command_shorthand(cli_hub: Hub, task: tuple[str, str]) -> None:
 def test_seed_command_json_and_epoch(cli_hub: Hub, task: tuple[str, str]) -> None:
     stream, name = task
     args = (
-        "mgh", "notify-migration-task-state", "--progress-update-stream", stream, "--migration-task-name", name,
-        "--task", '{"Status": "COMPLETED", "ProgressPercent": 100}',
-        "--update-date-time", "1714557600", "--next-update-seconds", "0",
+        "mgh",
+        "notify-migration-task-state",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        name,
+        "--task",
+        '{"Status": "COMPLETED", "ProgressPercent": 100}',
+        "--update-date-time",
+        "1714557600",
+        "--next-update-seconds",
+        "0",
     )
     assert _same(cli_hub, *args) == ""
-    out = _same(cli_hub, "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", name)
+    out = _same(
+        cli_hub, "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", name
+    )
     assert json.loads(out)["MigrationTask"]["Task"]["Status"] == "COMPLETED"
 
 
 def test_dry_run_flags(cli_hub: Hub, task: tuple[str, str]) -> None:
     stream, name = task
-    base = ("mgh", "notify-migration-task-state", "--progress-update-stream", stream, "--migration-task-name", name,
-            "--task", "Status=FAILED", "--update-date-time", "2024-05-01T10:00:00Z", "--next-update-seconds", "5")
+    base = (
+        "mgh",
+        "notify-migration-task-state",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        name,
+        "--task",
+        "Status=FAILED",
+        "--update-date-time",
+        "2024-05-01T10:00:00Z",
+        "--next-update-seconds",
+        "5",
+    )
     dry = cli_hub.mighub(*base, "--dry-run")
     assert dry.code == 254 and "DryRunOperation" in dry.stderr
     assert "when calling the NotifyMigrationTaskState operation" in dry.stderr
@@ -70,21 +105,37 @@ def test_dry_run_flags(cli_hub: Hub, task: tuple[str, str]) -> None:
 
 
 def test_cli_input_json_file_and_override(cli_hub: Hub, task: tuple[str, str], tmp_path: Path) -> None:
-    stream, name = task
+    stream, _name = task
     doc = {
-        "ProgressUpdateStream": stream, "MigrationTaskName": "t2",
+        "ProgressUpdateStream": stream,
+        "MigrationTaskName": "t2",
         "Task": {"Status": "IN_PROGRESS", "ProgressPercent": 10},
-        "UpdateDateTime": "2024-05-01T10:00:00Z", "NextUpdateSeconds": 60,
+        "UpdateDateTime": "2024-05-01T10:00:00Z",
+        "NextUpdateSeconds": 60,
     }
     path = tmp_path / "in.json"
     path.write_text(json.dumps(doc))
     assert _same(cli_hub, "mgh", "notify-migration-task-state", "--cli-input-json", f"file://{path}") == ""
     # A value on the command line wins over the document's.
-    assert _same(cli_hub, "mgh", "notify-migration-task-state", "--cli-input-json", f"file://{path}",
-                 "--task", "Status=IN_PROGRESS,ProgressPercent=20",
-                 "--update-date-time", "2024-05-01T11:00:00Z") == ""
-    out = json.loads(cli_hub.mighub("mgh", "describe-migration-task", "--progress-update-stream", stream,
-                                    "--migration-task-name", "t2").stdout)
+    assert (
+        _same(
+            cli_hub,
+            "mgh",
+            "notify-migration-task-state",
+            "--cli-input-json",
+            f"file://{path}",
+            "--task",
+            "Status=IN_PROGRESS,ProgressPercent=20",
+            "--update-date-time",
+            "2024-05-01T11:00:00Z",
+        )
+        == ""
+    )
+    out = json.loads(
+        cli_hub.mighub(
+            "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", "t2"
+        ).stdout
+    )
     assert out["MigrationTask"]["Task"]["ProgressPercent"] == 20
 
 
@@ -103,29 +154,77 @@ def test_file_param(cli_hub: Hub, task: tuple[str, str], tmp_path: Path) -> None
     stream, name = task
     path = tmp_path / "task.json"
     path.write_text('{"Status": "IN_PROGRESS", "ProgressPercent": 42}')
-    assert _same(cli_hub, "mgh", "notify-migration-task-state", "--progress-update-stream", stream,
-                 "--migration-task-name", name, "--task", f"file://{path}",
-                 "--update-date-time", "2024-05-02T00:00:00Z", "--next-update-seconds", "60") == ""
+    assert (
+        _same(
+            cli_hub,
+            "mgh",
+            "notify-migration-task-state",
+            "--progress-update-stream",
+            stream,
+            "--migration-task-name",
+            name,
+            "--task",
+            f"file://{path}",
+            "--update-date-time",
+            "2024-05-02T00:00:00Z",
+            "--next-update-seconds",
+            "60",
+        )
+        == ""
+    )
 
 
 def test_list_of_structures_shorthand(cli_hub: Hub, task: tuple[str, str]) -> None:
     stream, name = task
-    r = _same(cli_hub, "mgh", "put-resource-attributes", "--progress-update-stream", stream,
-              "--migration-task-name", name, "--resource-attribute-list",
-              "Type=IPV4_ADDRESS,Value=10.0.0.1", "Type=FQDN,Value=web01.example.com")
+    r = _same(
+        cli_hub,
+        "mgh",
+        "put-resource-attributes",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        name,
+        "--resource-attribute-list",
+        "Type=IPV4_ADDRESS,Value=10.0.0.1",
+        "Type=FQDN,Value=web01.example.com",
+    )
     assert r == ""
-    out = _same(cli_hub, "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", name)
+    out = _same(
+        cli_hub, "mgh", "describe-migration-task", "--progress-update-stream", stream, "--migration-task-name", name
+    )
     assert {"Type": "FQDN", "Value": "web01.example.com"} in json.loads(out)["MigrationTask"]["ResourceAttributeList"]
 
 
 @pytest.mark.parametrize("output", ["json", "text", "table"])
 def test_list_outputs(cli_hub: Hub, task: tuple[str, str], output: str) -> None:
     stream, name = task
-    cli_hub.mighub("mgh", "notify-migration-task-state", "--progress-update-stream", stream, "--migration-task-name", name,
-                   "--task", SEED_TASK, "--update-date-time", "2024-05-01T10:00:00Z", "--next-update-seconds", "60")
+    cli_hub.mighub(
+        "mgh",
+        "notify-migration-task-state",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        name,
+        "--task",
+        SEED_TASK,
+        "--update-date-time",
+        "2024-05-01T10:00:00Z",
+        "--next-update-seconds",
+        "60",
+    )
     _same(cli_hub, "mgh", "list-migration-tasks", "--output", output, parse_json=False)
-    _same(cli_hub, "mgh", "list-migration-task-updates", "--progress-update-stream", stream,
-          "--migration-task-name", name, "--output", output, parse_json=False)
+    _same(
+        cli_hub,
+        "mgh",
+        "list-migration-task-updates",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        name,
+        "--output",
+        output,
+        parse_json=False,
+    )
     _same(cli_hub, "migrationhub-config", "describe-home-region-controls", "--output", output, parse_json=False)
 
 
@@ -144,13 +243,23 @@ def test_query(cli_hub: Hub, task: tuple[str, str], query: str, output: str) -> 
 
 @pytest.mark.parametrize("output", ["json", "text"])
 def test_max_items_and_starting_token(cli_hub: Hub, task: tuple[str, str], output: str) -> None:
-    stream, name = task
+    _stream, _name = task
     args = ("mgh", "list-migration-tasks", "--max-items", "2", "--page-size", "1")
     first = json.loads(_same(cli_hub, *args))
     assert len(first["MigrationTaskSummaryList"]) == 2 and "NextToken" in first
     _same(cli_hub, *args, "--output", output, parse_json=False)
     _same(cli_hub, *args, "--starting-token", first["NextToken"], "--output", output, parse_json=False)
-    _same(cli_hub, "mgh", "list-migration-tasks", "--no-paginate", "--max-results", "1", "--output", output, parse_json=False)
+    _same(
+        cli_hub,
+        "mgh",
+        "list-migration-tasks",
+        "--no-paginate",
+        "--max-results",
+        "1",
+        "--output",
+        output,
+        parse_json=False,
+    )
 
 
 def test_home_region_commands(cli_hub: Hub) -> None:
@@ -162,24 +271,54 @@ def test_missing_required_option(cli_hub: Hub) -> None:
     args = ("mgh", "notify-migration-task-state", "--progress-update-stream", "s", "--task", "Status=IN_PROGRESS")
     ours = cli_hub.mighub(*args)
     assert ours.code == 252 and ours.stdout == ""
-    assert "the following arguments are required: --migration-task-name, --update-date-time, --next-update-seconds" in ours.stderr
+    assert (
+        "the following arguments are required: --migration-task-name, --update-date-time, --next-update-seconds"
+        in ours.stderr
+    )
     assert cli_hub.aws(*args).code != 0
 
 
 def test_service_error(cli_hub: Hub, uniq: str) -> None:
-    args = ("mgh", "notify-migration-task-state", "--progress-update-stream", uniq, "--migration-task-name", "nope",
-            "--task", "Status=IN_PROGRESS", "--update-date-time", "2024-05-01T10:00:00Z", "--next-update-seconds", "5")
+    args = (
+        "mgh",
+        "notify-migration-task-state",
+        "--progress-update-stream",
+        uniq,
+        "--migration-task-name",
+        "nope",
+        "--task",
+        "Status=IN_PROGRESS",
+        "--update-date-time",
+        "2024-05-01T10:00:00Z",
+        "--next-update-seconds",
+        "5",
+    )
     ours, theirs = cli_hub.mighub(*args), cli_hub.aws(*args)
     assert ours.code == 254 and theirs.code != 0
     assert ours.stdout == theirs.stdout == ""
-    assert "An error occurred (ResourceNotFoundException) when calling the NotifyMigrationTaskState operation: " in ours.stderr
+    assert (
+        "An error occurred (ResourceNotFoundException) when calling the NotifyMigrationTaskState operation: "
+        in ours.stderr
+    )
     assert ours.stderr.strip() == theirs.stderr.strip()
 
 
 def test_client_side_validation(cli_hub: Hub, task: tuple[str, str]) -> None:
     stream, name = task
-    args = ("mgh", "notify-migration-task-state", "--progress-update-stream", stream, "--migration-task-name", name,
-            "--task", "Status=IN_PROGRESS", "--update-date-time", "not-a-date", "--next-update-seconds", "5")
+    args = (
+        "mgh",
+        "notify-migration-task-state",
+        "--progress-update-stream",
+        stream,
+        "--migration-task-name",
+        name,
+        "--task",
+        "Status=IN_PROGRESS",
+        "--update-date-time",
+        "not-a-date",
+        "--next-update-seconds",
+        "5",
+    )
     ours, theirs = cli_hub.mighub(*args), cli_hub.aws(*args)
     assert ours.code == 252 and theirs.code != 0
     assert "Invalid type for parameter UpdateDateTime" in ours.stderr

@@ -16,8 +16,8 @@ CASES = [
     "a=b,c=d",
     "a=b,c",
     "a=b,c,d=e",
-    "Status=IN_PROGRESS,StatusDetail=\"Copying image data\",ProgressPercent=77",
-    "a='single, quoted',b=\"double \\\" quote\"",
+    'Status=IN_PROGRESS,StatusDetail="Copying image data",ProgressPercent=77',
+    'a=\'single, quoted\',b="double \\" quote"',
     "a=[b,c],d={e=f,g=[h,i]}",
     "a = b , c = d",
     "a=",
@@ -106,7 +106,9 @@ def test_characters_beyond_the_basic_plane() -> None:
     # The aws CLI refuses them in bare words (a gap in its character classes); they are
     # ordinary text here, as they already are inside quotes.
     assert shorthand.parse("Status=IN_PROGRESS,StatusDetail=copying 🚚") == {
-        "Status": "IN_PROGRESS", "StatusDetail": "copying 🚚"}
+        "Status": "IN_PROGRESS",
+        "StatusDetail": "copying 🚚",
+    }
 
 
 def test_at_equals_reads_files(tmp_path: Any) -> None:
@@ -115,8 +117,16 @@ def test_at_equals_reads_files(tmp_path: Any) -> None:
     path = tmp_path / "detail.txt"
     path.write_text("from a file")
     uri = f"file://{path}"
-    for text in (f"a@={uri}", f"a@={uri},{uri}", f"a @ = [{uri}]", f"a@='{uri}'", f"a={uri}",
-                 f"a@={{b={uri}}}", f"a@={{b@={uri}}}", f"a@=x,b={uri}"):
+    for text in (
+        f"a@={uri}",
+        f"a@={uri},{uri}",
+        f"a @ = [{uri}]",
+        f"a@='{uri}'",
+        f"a={uri}",
+        f"a@={{b={uri}}}",
+        f"a@={{b@={uri}}}",
+        f"a@=x,b={uri}",
+    ):
         assert shorthand.parse(text, paramfile.load) == ShorthandParser().parse(text), text
     # "@" belongs to its key: a nested key without it does not turn it off for the rest.
     assert shorthand.parse(f"a@=[{{b={uri}}},{uri}]", paramfile.load) == {"a": [{"b": uri}, "from a file"]}

@@ -8,7 +8,6 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore import xform_name
-
 from cli_harness import Hub
 
 _SESSION = botocore.session.get_session()
@@ -25,7 +24,7 @@ def _same_enums(shape: Any, ours: Any, theirs: Any) -> Any:
     if shape.type_name == "structure" and isinstance(ours, dict) and isinstance(theirs, dict):
         return {k: _same_enums(shape.members[k], v, theirs.get(k)) for k, v in ours.items()}
     if shape.type_name == "list" and isinstance(ours, list) and isinstance(theirs, list):
-        return [_same_enums(shape.member, a, b) for a, b in zip(ours, theirs)]
+        return [_same_enums(shape.member, a, b) for a, b in zip(ours, theirs, strict=False)]
     if getattr(shape, "enum", None) and ours in shape.enum and theirs in shape.enum:
         return theirs
     return ours
@@ -77,8 +76,16 @@ def test_output_skeleton(cli_hub: Hub, service: str, command: str, op: Any) -> N
 def test_output_skeleton_validates_inputs(cli_hub: Hub) -> None:
     r = cli_hub.mighub("mgh", "describe-migration-task", "--generate-cli-skeleton", "output")
     assert r.code == 252 and "the following arguments are required" in r.stderr
-    r = cli_hub.mighub("mgh", "describe-migration-task", "--generate-cli-skeleton", "output",
-                       "--progress-update-stream", "", "--migration-task-name", "t")
+    r = cli_hub.mighub(
+        "mgh",
+        "describe-migration-task",
+        "--generate-cli-skeleton",
+        "output",
+        "--progress-update-stream",
+        "",
+        "--migration-task-name",
+        "t",
+    )
     assert r.code == 252 and "Invalid length for parameter ProgressUpdateStream" in r.stderr
 
 
@@ -89,5 +96,12 @@ def test_yaml_input_skeleton_round_trips(cli_hub: Hub, tmp_path: Any) -> None:
     assert r.code == 0
     assert "# [REQUIRED] The name of the ProgressUpdateStream." in r.stdout
     doc = yaml.safe_load(r.stdout)
-    assert list(doc) == ["ProgressUpdateStream", "MigrationTaskName", "Task", "UpdateDateTime", "NextUpdateSeconds", "DryRun"]
+    assert list(doc) == [
+        "ProgressUpdateStream",
+        "MigrationTaskName",
+        "Task",
+        "UpdateDateTime",
+        "NextUpdateSeconds",
+        "DryRun",
+    ]
     assert doc["Task"]["Status"] == "NOT_STARTED"

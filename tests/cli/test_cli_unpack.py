@@ -20,8 +20,8 @@ import pytest
 from botocore import xform_name
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
-
 from cli_harness import _tool
+
 from mighub.cli.aws import invoke
 from mighub.cli.aws.errors import CommandLineError
 from mighub.cli.aws.unpack import unpack
@@ -30,10 +30,28 @@ _SESSION = botocore.session.get_session()
 _LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ - ")
 _BODY = re.compile(r"Making request for OperationModel\(name=\w+\) with params: .*'body': b'((?:[^'\\]|\\.)*)'")
 
-RAL = ("mgh", "put-resource-attributes", "--progress-update-stream", "s", "--migration-task-name", "t",
-       "--resource-attribute-list")
-TASK = ("mgh", "notify-migration-task-state", "--progress-update-stream", "s", "--migration-task-name", "t",
-        "--update-date-time", "2024-05-01T10:00:00Z", "--next-update-seconds", "5", "--task")
+RAL = (
+    "mgh",
+    "put-resource-attributes",
+    "--progress-update-stream",
+    "s",
+    "--migration-task-name",
+    "t",
+    "--resource-attribute-list",
+)
+TASK = (
+    "mgh",
+    "notify-migration-task-state",
+    "--progress-update-stream",
+    "s",
+    "--migration-task-name",
+    "t",
+    "--update-date-time",
+    "2024-05-01T10:00:00Z",
+    "--next-update-seconds",
+    "5",
+    "--task",
+)
 IDS = ("mgh", "list-application-states", "--max-results", "5", "--application-ids")
 OBJ = '{"Type": "FQDN", "Value": "a"}'
 
@@ -92,20 +110,31 @@ FILE_CASES: list[tuple[str, tuple[str, ...], str]] = [
 
 def _aws(args: tuple[str, ...]) -> tuple[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="a", AWS_SECRET_ACCESS_KEY="b", AWS_DEFAULT_REGION="us-east-1",
-               AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
+    env.update(
+        AWS_ACCESS_KEY_ID="a",
+        AWS_SECRET_ACCESS_KEY="b",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_MAX_ATTEMPTS="1",
+        AWS_PAGER="",
+    )
     proc = subprocess.run(
         [_tool("aws"), "--debug", "--endpoint-url", "http://127.0.0.1:9", "--cli-connect-timeout", "1", *args],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     if found := _BODY.search(proc.stderr):
         return "body", json.loads(found.group(1).encode().decode("unicode_escape"))
     # The message follows the debug log's last line.
     lines = proc.stderr.splitlines()
     last_log = max(i for i, line in enumerate(lines) if _LOG_LINE.match(line))
-    said = "\n".join(lines[last_log + 1:]).strip()
-    for start, kind in (("Error parsing parameter", "error"), ("Parameter validation failed:", "invalid"),
-                        ("usage:", "usage")):
+    said = "\n".join(lines[last_log + 1 :]).strip()
+    for start, kind in (
+        ("Error parsing parameter", "error"),
+        ("Parameter validation failed:", "invalid"),
+        ("usage:", "usage"),
+    ):
         if said.startswith(start):
             return kind, "" if kind == "usage" else said
     if proc.returncode == 255 and said:

@@ -10,17 +10,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-
 from cli_harness import Hub, _tool
 
 
 def _populate(hub: Hub, stream: str) -> None:
-    mgh = boto3.client("mgh", endpoint_url=hub.endpoint, region_name="us-east-1",
-                       aws_access_key_id="t", aws_secret_access_key="t")
+    mgh = boto3.client(
+        "mgh", endpoint_url=hub.endpoint, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
     mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
     now = datetime.now(UTC)
     states = {
-        "web": ("IN_PROGRESS", 40, now, 3600),           # fresh
+        "web": ("IN_PROGRESS", 40, now, 3600),  # fresh
         "db": ("IN_PROGRESS", 70, now - timedelta(hours=2), 60),  # stale
         "app": ("COMPLETED", 100, now - timedelta(hours=2), 60),  # finished: never stale
         "cache": ("FAILED", 10, now, 0),
@@ -28,9 +28,11 @@ def _populate(hub: Hub, stream: str) -> None:
     for task, (status, percent, when, next_seconds) in states.items():
         mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName=task)
         mgh.notify_migration_task_state(
-            ProgressUpdateStream=stream, MigrationTaskName=task,
+            ProgressUpdateStream=stream,
+            MigrationTaskName=task,
             Task={"Status": status, "ProgressPercent": percent, "StatusDetail": f"{task} detail"},
-            UpdateDateTime=when, NextUpdateSeconds=next_seconds,
+            UpdateDateTime=when,
+            NextUpdateSeconds=next_seconds,
         )
 
 
@@ -78,14 +80,18 @@ def test_streams_counts_tasks_by_status(cli_hub: Hub, uniq: str) -> None:
     result = cli_hub.mighub("streams", "--output", "json")
     assert result.code == 0, result.stderr
     mine = [s for s in result.json()["Streams"] if s["Stream"] == uniq]
-    assert mine == [{"Stream": uniq, "Tasks": 4, "Completed": 1, "InProgress": 2, "Failed": 1, "Stale": 1, "Percent": 55}]
+    assert mine == [
+        {"Stream": uniq, "Tasks": 4, "Completed": 1, "InProgress": 2, "Failed": 1, "Stale": 1, "Percent": 55}
+    ]
 
 
 def test_watch_refreshes_until_interrupted(cli_hub: Hub, uniq: str) -> None:
     _populate(cli_hub, uniq)
     proc = subprocess.Popen(
         [_tool("mighub"), "watch", "--stream", uniq, "--interval", "0.2"],
-        env=cli_hub.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env=cli_hub.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     time.sleep(2.0)
     proc.send_signal(signal.SIGINT)
@@ -103,8 +109,9 @@ def test_people_commands_say_when_no_hub_answers(cli_hub: Hub) -> None:
 
 
 def test_hostile_names_cannot_forge_rows_or_reach_the_terminal(cli_hub: Hub, uniq: str) -> None:
-    mgh = boto3.client("mgh", endpoint_url=cli_hub.endpoint, region_name="us-east-1",
-                       aws_access_key_id="t", aws_secret_access_key="t")
+    mgh = boto3.client(
+        "mgh", endpoint_url=cli_hub.endpoint, region_name="us-east-1", aws_access_key_id="t", aws_secret_access_key="t"
+    )
     mgh.create_progress_update_stream(ProgressUpdateStreamName=uniq)
     task = "vm\nforged-stream\tforged-task\tCOMPLETED\x1b[2J"
     mgh.import_migration_task(ProgressUpdateStream=uniq, MigrationTaskName=task)

@@ -16,9 +16,15 @@ HOSTILE = "web\nforged\tIN_PROGRESS\t100\x1b[2J\x1b]0;pwned\x07[bold red]x[/]\u2
 
 def _row(stream: str, task: str, detail: str) -> dict[str, object]:
     return {
-        "ProgressUpdateStream": stream, "MigrationTaskName": task, "Status": "IN_PROGRESS",
-        "StatusDetail": detail, "ProgressPercent": 10, "UpdateDateTime": 1.0e9,
-        "NextUpdateSeconds": 60, "StaleAt": None, "Stale": False,
+        "ProgressUpdateStream": stream,
+        "MigrationTaskName": task,
+        "Status": "IN_PROGRESS",
+        "StatusDetail": detail,
+        "ProgressPercent": 10,
+        "UpdateDateTime": 1.0e9,
+        "NextUpdateSeconds": 60,
+        "StaleAt": None,
+        "Stale": False,
     }
 
 

@@ -65,8 +65,7 @@ def load_auth_file(path: Path) -> AuthConfig:
         raise AuthFileError(f"{path}: not valid TOML: {exc}") from None
     if path.stat().st_mode & (stat.S_IRGRP | stat.S_IROTH) and os.name == "posix":
         print(
-            f"mighub: warning: {path} holds secret keys and is readable by other users; "
-            f"chmod 600 {path}",
+            f"mighub: warning: {path} holds secret keys and is readable by other users; chmod 600 {path}",
             file=sys.stderr,
         )
     return parse_auth_document(document, path)
@@ -92,8 +91,7 @@ def parse_auth_document(document: dict[str, Any], path: Path) -> AuthConfig:
         principal = _principal(entry, f"{path}: principal {index}", path.parent)
         if principal.access_key_id in principals:
             raise AuthFileError(
-                f"{path}: principal {index} ({principal.name}): duplicate access_key_id "
-                f"{principal.access_key_id}"
+                f"{path}: principal {index} ({principal.name}): duplicate access_key_id {principal.access_key_id}"
             )
         if principal.name in names:
             raise AuthFileError(f"{path}: principal {index}: duplicate name {principal.name!r}")

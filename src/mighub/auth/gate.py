@@ -25,10 +25,14 @@ MAX_HEADER_BYTES = 64 * 1024
 
 def check_header_limits(headers: list[tuple[str, str]]) -> None:
     if len(headers) > MAX_HEADERS:
-        raise RequestEntityTooLargeException(f"The request has {len(headers)} headers; at most {MAX_HEADERS} are accepted")
+        raise RequestEntityTooLargeException(
+            f"The request has {len(headers)} headers; at most {MAX_HEADERS} are accepted"
+        )
     size = sum(len(name) + len(value) for name, value in headers)
     if size > MAX_HEADER_BYTES:
-        raise RequestEntityTooLargeException(f"The request's headers are {size} bytes; at most {MAX_HEADER_BYTES} are accepted")
+        raise RequestEntityTooLargeException(
+            f"The request's headers are {size} bytes; at most {MAX_HEADER_BYTES} are accepted"
+        )
 
 
 class Gate:

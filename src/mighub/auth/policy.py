@@ -127,9 +127,7 @@ def parse_policy(document: Any, where: str = "policy") -> Policy:
             if resource != "*" and not resource.startswith("arn:"):
                 raise PolicyError(f"{at}: malformed resource {resource!r}: expected '*' or an ARN")
             if resource.startswith("arn:") and len(resource.split(":", 5)) < 6:
-                raise PolicyError(
-                    f"{at}: malformed ARN {resource!r}: expected arn:aws:mgh:REGION:ACCOUNT:RESOURCE"
-                )
+                raise PolicyError(f"{at}: malformed ARN {resource!r}: expected arn:aws:mgh:REGION:ACCOUNT:RESOURCE")
         statements.append(
             Statement(
                 allow=effect == "Allow",

@@ -73,6 +73,8 @@ class AuthReloader:
         self.gate.replace_config(new)
         log.info(
             "auth file %s reloaded: %s; %d principal(s) in force",
-            self.path, "; ".join(said) or "no change", len(new.principals),
+            self.path,
+            "; ".join(said) or "no change",
+            len(new.principals),
         )
         return True

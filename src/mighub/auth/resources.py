@@ -11,17 +11,19 @@ from __future__ import annotations
 from typing import Any
 
 # Operations the permissions reference lists with resource "*".
-ACCOUNT_WIDE = frozenset({
-    "ListMigrationTasks",
-    "ListProgressUpdateStreams",
-    "NotifyApplicationState",
-    "DescribeApplicationState",
-    "ListApplicationStates",
-    "CreateHomeRegionControl",
-    "DeleteHomeRegionControl",
-    "DescribeHomeRegionControls",
-    "GetHomeRegion",
-})
+ACCOUNT_WIDE = frozenset(
+    {
+        "ListMigrationTasks",
+        "ListProgressUpdateStreams",
+        "NotifyApplicationState",
+        "DescribeApplicationState",
+        "ListApplicationStates",
+        "CreateHomeRegionControl",
+        "DeleteHomeRegionControl",
+        "DescribeHomeRegionControls",
+        "GetHomeRegion",
+    }
+)
 
 
 def stream_arn(region: str, account_id: str, stream: str) -> str:

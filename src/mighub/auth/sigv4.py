@@ -99,7 +99,9 @@ def _shown(value: str) -> str:
 def _signed_headers(value: str) -> tuple[str, ...]:
     names = value.lower().split(";")
     if len(names) > MAX_SIGNED_HEADERS:
-        raise IncompleteSignatureException(f"SignedHeaders names {len(names)} headers; at most {MAX_SIGNED_HEADERS} may be signed")
+        raise IncompleteSignatureException(
+            f"SignedHeaders names {len(names)} headers; at most {MAX_SIGNED_HEADERS} may be signed"
+        )
     for name in names:
         if not _HEADER_NAME.fullmatch(name):
             raise IncompleteSignatureException(f"SignedHeaders has a malformed header name {_shown(name)}")
@@ -158,8 +160,13 @@ def _moment(amz_date: str) -> datetime | None:
         return None
     try:
         return datetime(
-            int(amz_date[0:4]), int(amz_date[4:6]), int(amz_date[6:8]),
-            int(amz_date[9:11]), int(amz_date[11:13]), int(amz_date[13:15]), tzinfo=UTC,
+            int(amz_date[0:4]),
+            int(amz_date[4:6]),
+            int(amz_date[6:8]),
+            int(amz_date[9:11]),
+            int(amz_date[11:13]),
+            int(amz_date[13:15]),
+            tzinfo=UTC,
         )
     except ValueError:
         return None
@@ -184,8 +191,7 @@ def _read_parts(authorization: str) -> tuple[str, str, str, str, tuple[str, ...]
     missing = [name for name in ("Credential", "SignedHeaders", "Signature") if not fields.get(name)]
     if missing:
         raise IncompleteSignatureException(
-            f"Authorization header requires {', '.join(missing)} parameter(s). "
-            f"Authorization={authorization[:40]}..."
+            f"Authorization header requires {', '.join(missing)} parameter(s). Authorization={authorization[:40]}..."
         )
     access_key_id, date, region, service = _credential(fields["Credential"])
     signed = _signed_headers(fields["SignedHeaders"])
@@ -196,10 +202,12 @@ def _read_parts(authorization: str) -> tuple[str, str, str, str, tuple[str, ...]
     return access_key_id, date, region, service, signed, fields["Signature"]
 
 
-class _Verifier(SigV4Auth):
+class _Verifier(SigV4Auth):  # type: ignore[misc]  # botocore is untyped: its base class is Any
     """botocore's signer, told which headers were signed and what body arrived."""
 
-    def __init__(self, credentials: Credentials, region: str, signed: tuple[str, ...], headers: list[tuple[str, str]]) -> None:
+    def __init__(
+        self, credentials: Credentials, region: str, signed: tuple[str, ...], headers: list[tuple[str, str]]
+    ) -> None:
         super().__init__(credentials, SERVICE, region)
         self._signed = frozenset(signed)  # looked up once per arriving header
         self._raw_headers = headers
@@ -267,7 +275,9 @@ def verify(
 
     request = AWSRequest(method=method, url=f"http://hub{path}" + (f"?{query}" if query else ""), data=body)
     request.context["timestamp"] = signed.amz_date
-    verifier = _Verifier(Credentials(signed.access_key_id, secret_access_key), signed.region, signed.signed_headers, headers)
+    verifier = _Verifier(
+        Credentials(signed.access_key_id, secret_access_key), signed.region, signed.signed_headers, headers
+    )
     canonical = verifier.canonical_request(request)
     expected = verifier.signature(verifier.string_to_sign(request, canonical), request)
     if not hmac.compare_digest(expected, signed.signature):

@@ -4,7 +4,7 @@ A pattern is split at its ``*`` into segments: the first must match at the
 start of the value, the last at its end, and the ones between are found left to
 right, each at its leftmost place after the one before (the leftmost place is
 always the best one, so nothing is ever tried twice). ``?`` stands for exactly
-one character. A match costs at most len(pattern) × len(value) character
+one character. A match costs at most len(pattern) * len(value) character
 comparisons, and usually one ``str.find`` per segment: a translated regex
 (``.*`` per star) backtracks, and a caller who controls the value can then
 make one match take seconds.
@@ -16,7 +16,7 @@ from __future__ import annotations
 class _Segment:
     """A star-free piece of a pattern: literal runs at fixed offsets, ``?`` between them."""
 
-    __slots__ = ("length", "_pieces")
+    __slots__ = ("_pieces", "length")
 
     def __init__(self, text: str) -> None:
         self.length = len(text)
@@ -52,7 +52,7 @@ class _Segment:
 class Wildcard:
     """One compiled pattern; ``matches`` tests a whole value against it."""
 
-    __slots__ = ("pattern", "_ignore_case", "_head", "_middle", "_tail", "_starred", "_shortest")
+    __slots__ = ("_head", "_ignore_case", "_middle", "_shortest", "_starred", "_tail", "pattern")
 
     def __init__(self, pattern: str, *, ignore_case: bool = False) -> None:
         self.pattern = pattern

@@ -35,7 +35,9 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         epilog=PRECEDENCE,
     )
     _database_options(export)
-    export.add_argument("--output", "-o", default="-", metavar="FILE|-", help="where to write (default: standard output)")
+    export.add_argument(
+        "--output", "-o", default="-", metavar="FILE|-", help="where to write (default: standard output)"
+    )
     export.set_defaults(handler=run_export)
 
     load = subparsers.add_parser(
@@ -72,7 +74,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
 def _db_commands(subparsers: argparse._SubParsersAction) -> argparse._SubParsersAction:  # type: ignore[type-arg]
     # `mighub db` belongs to cli/db.py; copy joins its commands rather than
     # declaring `db` a second time (argparse refuses a duplicate command).
-    db = subparsers.choices.get("db")
+    db: argparse.ArgumentParser | None = subparsers.choices.get("db")
     if db is None:
         db = subparsers.add_parser("db", help="manage the database")
         return db.add_subparsers(title="db commands", metavar="COMMAND", required=True)
@@ -248,7 +250,7 @@ def run_import(args: argparse.Namespace) -> int:
     except DatabaseChoiceError as exc:
         return _fail(str(exc))
     try:
-        source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")
+        source: IO[bytes] = sys.stdin.buffer if args.input == "-" else open(args.input, "rb")  # noqa: SIM115 -- outlives this block; closed by its owner
     except OSError as exc:
         return _fail(f"cannot read {args.input}: {exc.strerror or exc}")
     try:
@@ -258,7 +260,9 @@ def run_import(args: argparse.Namespace) -> int:
                 if total is not None:
                     bar.set_total(total)
             with portable.writing(url) as conn:
-                result = portable.import_records(conn, portable.parse_lines(source), merge=args.merge, progress=bar.advance)
+                result = portable.import_records(
+                    conn, portable.parse_lines(source), merge=args.merge, progress=bar.advance
+                )
     except portable.PortableError as exc:
         return _fail(f"{exc}; nothing was imported")
     print(_summary("imported", result, url), file=sys.stderr)

@@ -8,6 +8,7 @@ import sys
 
 from .. import __version__
 
+
 def build_parser() -> argparse.ArgumentParser:
     # Imported here: they bring SQLAlchemy and the server (~190 ms), which the
     # aws-compatible commands, often run in loops from scripts, never need.

@@ -12,16 +12,18 @@ from collections.abc import Iterable
 
 from ..errors import SerializationException
 
-SINGLE_VALUED = frozenset({
-    "host",
-    "content-type",
-    "content-length",
-    "authorization",
-    "x-amz-date",
-    "x-amz-target",
-    "x-amz-content-sha256",
-    "x-amz-security-token",
-})
+SINGLE_VALUED = frozenset(
+    {
+        "host",
+        "content-type",
+        "content-length",
+        "authorization",
+        "x-amz-date",
+        "x-amz-target",
+        "x-amz-content-sha256",
+        "x-amz-security-token",
+    }
+)
 
 
 def single_valued(raw_headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -29,8 +31,6 @@ def single_valued(raw_headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     headers: dict[str, str] = {}
     for name, value in raw_headers:
         if name in headers and name in SINGLE_VALUED:
-            raise SerializationException(
-                f"The request has more than one {name} header; it must be sent once"
-            )
+            raise SerializationException(f"The request has more than one {name} header; it must be sent once")
         headers[name] = value
     return headers

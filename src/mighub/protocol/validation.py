@@ -17,7 +17,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 
 from botocore.model import Shape
@@ -47,7 +47,7 @@ def validate_input(shape: Shape | None, body: Any) -> dict[str, Any]:
     if shape is None:
         return {}
     problems: list[str] = []
-    value = _checker(shape)(body, "", problems)
+    value: dict[str, Any] = _checker(shape)(body, "", problems)
     if problems:
         raise validation_error(problems)
     return value
@@ -78,9 +78,7 @@ def _violation(value: Any, path: str, constraint: str) -> str:
 
 
 def _type_error(path: str, expected: str, value: Any) -> SerializationException:
-    return SerializationException(
-        f"Value at '{path or '$'}' must be {expected}, not {_json_type(value)}"
-    )
+    return SerializationException(f"Value at '{path or '$'}' must be {expected}, not {_json_type(value)}")
 
 
 def _json_type(value: Any) -> str:
@@ -97,7 +95,7 @@ def _json_type(value: Any) -> str:
     return "an object"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _checker(shape: Shape) -> Checker:
     builder = _BUILDERS.get(shape.type_name)
     if builder is None:  # blob, map, float...: not used by these models
@@ -105,7 +103,7 @@ def _checker(shape: Shape) -> Checker:
     return builder(shape)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _pattern(pattern: str) -> re.Pattern[str]:
     # The models carry Java regexes; the ones used here mean the same in Python.
     return re.compile(pattern)

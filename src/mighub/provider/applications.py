@@ -60,7 +60,9 @@ class ApplicationOperations(MigrationHubBase):
             lambda after, n: tx.list_application_states(
                 ctx.account_id, application_ids=application_ids, after=after[0] if after else None, limit=n
             ),
-            next_token, max_results or APPLICATION_PAGE, lambda r: (r.application_id,),
+            next_token,
+            max_results or APPLICATION_PAGE,
+            lambda r: (r.application_id,),
             find=lambda head, digest: tx.application_id(ctx.account_id, head[0], digest),
         )
         states = [

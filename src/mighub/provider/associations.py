@@ -47,7 +47,10 @@ def _ipv6(value: str) -> bool:
 ATTRIBUTE_FORMATS: dict[str, tuple[Callable[[str], bool], str]] = {
     "IPV4_ADDRESS": (_ipv4, "an IPv4 address x.x.x.x, where x is an integer from 0 to 255"),
     "IPV6_ADDRESS": (_ipv6, "an IPv6 address"),
-    "MAC_ADDRESS": (lambda v: _MAC.fullmatch(v) is not None, "a MAC address matching ^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$"),
+    "MAC_ADDRESS": (
+        lambda v: _MAC.fullmatch(v) is not None,
+        "a MAC address matching ^([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})$",
+    ),
     "FQDN": (lambda v: _FQDN.fullmatch(v) is not None, "a domain name matching ^[^<>{}\\\\/?,=\\p{Cntrl}]{1,256}$"),
 }
 
@@ -77,7 +80,13 @@ class AssociationOperations(MigrationHubBase):
     # -- the generic shapes of associate / disassociate / list -----------------
 
     def _associate(
-        self, tx: Transaction, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str,
+        self,
+        tx: Transaction,
+        ctx: RequestContext,
+        stream: str,
+        task_name: str,
+        kind: str,
+        key: str,
         values: dict[str, Any],
     ) -> dict[str, Any]:
         task_id = self.live_task_id(tx, ctx, stream, task_name)
@@ -107,7 +116,9 @@ class AssociationOperations(MigrationHubBase):
         task = self.readable_task(tx, ctx, stream, task_name)
         rows, token = self.tokens.pages(_LISTINGS[kind], ctx.account_id, task.id).page(
             lambda after, n: tx.list_associations(kind, task.id, after=after[0] if after else None, limit=n),
-            next_token, max_results or ASSOCIATION_PAGE, lambda r: (r.key,),
+            next_token,
+            max_results or ASSOCIATION_PAGE,
+            lambda r: (r.key,),
             find=lambda head, digest: tx.association_key(kind, task.id, head[0], digest),
         )
         return pagination.listing(list_key, [describe(r) for r in rows], token)
@@ -141,8 +152,13 @@ class AssociationOperations(MigrationHubBase):
         created_artifact: dict[str, str],
     ) -> dict[str, Any]:
         return self._associate(
-            tx, ctx, progress_update_stream, migration_task_name, "created_artifact",
-            created_artifact["Name"], {"description": created_artifact.get("Description")},
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "created_artifact",
+            created_artifact["Name"],
+            {"description": created_artifact.get("Description")},
         )
 
     @writes
@@ -155,8 +171,13 @@ class AssociationOperations(MigrationHubBase):
         created_artifact_name: str,
     ) -> dict[str, Any]:
         return self._disassociate(
-            tx, ctx, progress_update_stream, migration_task_name, "created_artifact",
-            created_artifact_name, "Created artifact",
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "created_artifact",
+            created_artifact_name,
+            "Created artifact",
         )
 
     @reads
@@ -170,7 +191,13 @@ class AssociationOperations(MigrationHubBase):
         max_results: int | None = None,
     ) -> dict[str, Any]:
         return self._list(
-            tx, ctx, progress_update_stream, migration_task_name, "created_artifact", next_token, max_results,
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "created_artifact",
+            next_token,
+            max_results,
             ("CreatedArtifactList", lambda r: _drop_none({"Name": r.name, "Description": r.description})),
         )
 
@@ -186,8 +213,13 @@ class AssociationOperations(MigrationHubBase):
         discovered_resource: dict[str, str],
     ) -> dict[str, Any]:
         return self._associate(
-            tx, ctx, progress_update_stream, migration_task_name, "discovered_resource",
-            discovered_resource["ConfigurationId"], {"description": discovered_resource.get("Description")},
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "discovered_resource",
+            discovered_resource["ConfigurationId"],
+            {"description": discovered_resource.get("Description")},
         )
 
     @writes
@@ -200,8 +232,13 @@ class AssociationOperations(MigrationHubBase):
         configuration_id: str,
     ) -> dict[str, Any]:
         return self._disassociate(
-            tx, ctx, progress_update_stream, migration_task_name, "discovered_resource",
-            configuration_id, "Discovered resource",
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "discovered_resource",
+            configuration_id,
+            "Discovered resource",
         )
 
     @reads
@@ -215,7 +252,13 @@ class AssociationOperations(MigrationHubBase):
         max_results: int | None = None,
     ) -> dict[str, Any]:
         return self._list(
-            tx, ctx, progress_update_stream, migration_task_name, "discovered_resource", next_token, max_results,
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "discovered_resource",
+            next_token,
+            max_results,
             (
                 "DiscoveredResourceList",
                 lambda r: _drop_none({"ConfigurationId": r.configuration_id, "Description": r.description}),
@@ -234,7 +277,12 @@ class AssociationOperations(MigrationHubBase):
         source_resource: dict[str, str],
     ) -> dict[str, Any]:
         return self._associate(
-            tx, ctx, progress_update_stream, migration_task_name, "source_resource", source_resource["Name"],
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "source_resource",
+            source_resource["Name"],
             {
                 "description": source_resource.get("Description"),
                 "status_detail": source_resource.get("StatusDetail"),
@@ -251,8 +299,13 @@ class AssociationOperations(MigrationHubBase):
         source_resource_name: str,
     ) -> dict[str, Any]:
         return self._disassociate(
-            tx, ctx, progress_update_stream, migration_task_name, "source_resource",
-            source_resource_name, "Source resource",
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "source_resource",
+            source_resource_name,
+            "Source resource",
         )
 
     @reads
@@ -266,12 +319,16 @@ class AssociationOperations(MigrationHubBase):
         max_results: int | None = None,
     ) -> dict[str, Any]:
         return self._list(
-            tx, ctx, progress_update_stream, migration_task_name, "source_resource", next_token, max_results,
+            tx,
+            ctx,
+            progress_update_stream,
+            migration_task_name,
+            "source_resource",
+            next_token,
+            max_results,
             (
                 "SourceResourceList",
-                lambda r: _drop_none(
-                    {"Name": r.name, "Description": r.description, "StatusDetail": r.status_detail}
-                ),
+                lambda r: _drop_none({"Name": r.name, "Description": r.description, "StatusDetail": r.status_detail}),
             ),
         )
 

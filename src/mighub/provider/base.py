@@ -127,8 +127,7 @@ class MigrationHubBase(Provider):
             return
         if ctx.region is not None and ctx.region != home and operation.name.startswith(WRITE_PREFIXES):
             raise InvalidInputException(
-                f"{operation.name} must be called in the home region {home}; "
-                f"this request was signed for {ctx.region}"
+                f"{operation.name} must be called in the home region {home}; this request was signed for {ctx.region}"
             )
 
     def live_stream(self, tx: Transaction, ctx: RequestContext, name: str) -> Stream:
@@ -148,9 +147,7 @@ class MigrationHubBase(Provider):
         if found.deleting:
             raise InvalidInputException(f"Progress update stream {stream} is being deleted")
         if found.task_id is None:
-            raise ResourceNotFoundException(
-                f"Migration task {name} does not exist in progress update stream {stream}"
-            )
+            raise ResourceNotFoundException(f"Migration task {name} does not exist in progress update stream {stream}")
         return found.task_id
 
     def readable_task(self, tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Task:
@@ -164,7 +161,5 @@ class MigrationHubBase(Provider):
     def _task(tx: Transaction, ctx: RequestContext, stream: str, name: str) -> Task:
         task = tx.task(ctx.account_id, stream, name)
         if task is None:
-            raise ResourceNotFoundException(
-                f"Migration task {name} does not exist in progress update stream {stream}"
-            )
+            raise ResourceNotFoundException(f"Migration task {name} does not exist in progress update stream {stream}")
         return task

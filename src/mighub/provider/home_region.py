@@ -111,7 +111,9 @@ class HomeRegionProvider(Provider):
             lambda after, n: tx.list_home_region_controls(
                 ctx.account_id, **filters, after=after[0] if after else None, limit=n
             ),
-            next_token, max_results or 100, lambda r: (r.control_id,),
+            next_token,
+            max_results or 100,
+            lambda r: (r.control_id,),
         )
         return pagination.listing("HomeRegionControls", [_describe(r) for r in rows], token)
 

@@ -197,7 +197,8 @@ class Pages:
 
 
 def _pack(parts: list[Any]) -> bytes:
-    return msgpack.packb(parts, use_bin_type=True)
+    packed: bytes = msgpack.packb(parts, use_bin_type=True)
+    return packed
 
 
 def _unpack(plain: bytes) -> Any:

@@ -39,9 +39,7 @@ UPDATES = pagination.Listing("ListMigrationTaskUpdates", (int, int))  # (update 
 def describable(ctx: RequestContext) -> Callable[[Task], bool]:
     """Whether the caller may describe a task row: what the task listings show."""
     region, account = ctx.arn_region, ctx.account_id
-    return lambda row: ctx.allows(
-        "mgh:DescribeMigrationTask", task_arn(region, account, row.stream_name, row.name)
-    )
+    return lambda row: ctx.allows("mgh:DescribeMigrationTask", task_arn(region, account, row.stream_name, row.name))
 
 
 class TaskOperations(MigrationHubBase):
@@ -82,7 +80,9 @@ class TaskOperations(MigrationHubBase):
     ) -> dict[str, Any]:
         names, token = self.tokens.pages(STREAMS, ctx.account_id).page(
             lambda after, n: tx.list_streams(ctx.account_id, after=after[0] if after else None, limit=n),
-            next_token, max_results or DEFAULT_PAGE, lambda name: (name,),
+            next_token,
+            max_results or DEFAULT_PAGE,
+            lambda name: (name,),
         )
         summaries = [{"ProgressUpdateStreamName": n} for n in names]
         return pagination.listing("ProgressUpdateStreamSummaryList", summaries, token)
@@ -134,6 +134,7 @@ class TaskOperations(MigrationHubBase):
         described: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
         if row.status is not None:
             described["Task"] = _task_state(row)
+            assert row.update_us is not None  # written together with the status
             described["UpdateDateTime"] = from_us(row.update_us)
         attributes = tx.resource_attributes(row.id)
         if attributes:
@@ -152,7 +153,10 @@ class TaskOperations(MigrationHubBase):
         # Only tasks the caller may describe, filtered before the page is cut.
         rows, token = self.tokens.pages(TASKS, ctx.account_id, resource_name).page(
             lambda after, n: tx.list_tasks(ctx.account_id, after=after, limit=n, configuration_id=resource_name),
-            next_token, max_results or DEFAULT_PAGE, lambda r: (r.stream_name, r.name), describable(ctx),
+            next_token,
+            max_results or DEFAULT_PAGE,
+            lambda r: (r.stream_name, r.name),
+            describable(ctx),
         )
         return pagination.listing("MigrationTaskSummaryList", [_summary(r) for r in rows], token)
 
@@ -171,7 +175,9 @@ class TaskOperations(MigrationHubBase):
         # history, and off a new task of the same name.
         rows, token = self.tokens.pages(UPDATES, ctx.account_id, task.id).page(
             lambda after, n: tx.list_task_updates(task.id, after=after, limit=n),
-            next_token, max_results or DEFAULT_PAGE, lambda r: (r.update_us, r.id),
+            next_token,
+            max_results or DEFAULT_PAGE,
+            lambda r: (r.update_us, r.id),
         )
         updates = [
             {
@@ -197,5 +203,6 @@ def _summary(row: Task) -> dict[str, Any]:
     summary: dict[str, Any] = {"ProgressUpdateStream": row.stream_name, "MigrationTaskName": row.name}
     if row.status is not None:
         summary.update(_task_state(row))
+        assert row.update_us is not None  # written together with the status
         summary["UpdateDateTime"] = from_us(row.update_us)
     return summary

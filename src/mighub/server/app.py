@@ -89,8 +89,12 @@ class App:
         outcome = await extensions.handle(self.hub, self.gate, scope, receive, send, request_id)
         if self.audit is not None:
             self._record(
-                scope, request_id, outcome.ctx, outcome.error_code,
-                event_name=outcome.event, event_source=extensions.EVENT_SOURCE,
+                scope,
+                request_id,
+                outcome.ctx,
+                outcome.error_code,
+                event_name=outcome.event,
+                event_source=extensions.EVENT_SOURCE,
             )
 
     # -- lifespan ----------------------------------------------------------------
@@ -145,9 +149,9 @@ class App:
             error_code = ClientDisconnected.code  # nobody is left to answer
         except Exception:
             log.exception("request %s failed", request_id)
-            error = InternalServerError("The hub failed to process the request")
-            error_code = error.code
-            await _respond(send, error.status, json11.error_body(error), request_id, error.code)
+            internal = InternalServerError("The hub failed to process the request")
+            error_code = internal.code
+            await _respond(send, internal.status, json11.error_body(internal), request_id, internal.code)
         if self.audit is not None:
             self._record(scope, request_id, ctx, error_code)
 

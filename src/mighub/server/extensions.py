@@ -34,7 +34,6 @@ from ..provider.tasks import describable
 from ..store.rows import Task
 from ..store.transaction import Transaction
 
-
 EVENT_SOURCE = "mighub"
 # The audit log's event name for each path: an operation name of the hub's own.
 EVENTS = {"/_mighub/health": "mighub:Health", "/_mighub/api/tasks": "mighub:ListTasks"}
@@ -145,9 +144,7 @@ def parse_query(raw: bytes) -> dict[str, str]:
     params: dict[str, str] = {}
     for name, value in pairs:
         if name not in PARAMETERS:
-            raise InvalidInputException(
-                f"Unknown query parameter {name!r}: the parameters are {', '.join(PARAMETERS)}"
-            )
+            raise InvalidInputException(f"Unknown query parameter {name!r}: the parameters are {', '.join(PARAMETERS)}")
         if name in params:
             raise InvalidInputException(f"Query parameter {name} may be given once only")
         params[name] = value
@@ -165,7 +162,9 @@ def _stream(value: str | None) -> str | None:
     shape = service_model("mgh").shape_for("ProgressUpdateStream")
     low, high, pattern = shape.metadata["min"], shape.metadata["max"], shape.metadata["pattern"]
     if not low <= len(value) <= high or re.fullmatch(pattern, value) is None:
-        raise _invalid("stream", value, f"be a progress update stream name ({low} to {high} characters matching {pattern})")
+        raise _invalid(
+            "stream", value, f"be a progress update stream name ({low} to {high} characters matching {pattern})"
+        )
     return value
 
 
@@ -207,7 +206,10 @@ async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> di
                 after=after,
                 limit=n,
             ),
-            query.get("next_token"), limit, lambda r: (r.stream_name, r.name), describable(ctx),
+            query.get("next_token"),
+            limit,
+            lambda r: (r.stream_name, r.name),
+            describable(ctx),
         )
 
     rows, token = await hub.store.aread(work)
@@ -230,13 +232,15 @@ def _task_row(row: Task, now: int) -> dict[str, Any]:
 
 async def _json(send: Any, status: int, payload: Any, request_id: str) -> None:
     body = orjson.dumps(payload)
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [
-            (b"content-type", b"application/json"),
-            (b"content-length", str(len(body)).encode()),
-            (b"x-amzn-requestid", request_id.encode()),
-        ],
-    })
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-amzn-requestid", request_id.encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

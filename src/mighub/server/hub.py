@@ -19,6 +19,7 @@ or a dry-run answer, which no transaction follows, reads it afresh first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -101,15 +102,17 @@ class Hub:
                 allowed = self._authorize(ctx, params)
         if params.get("DryRun"):
             # A dry run answers exactly one question: would the caller be allowed?
-            raise DryRunOperation() if allowed else UnauthorizedOperation(
-                f"{ctx.principal} is not authorized to perform {ctx.decision_action} on {ctx.resource}"
+            raise (
+                DryRunOperation()
+                if allowed
+                else UnauthorizedOperation(
+                    f"{ctx.principal} is not authorized to perform {ctx.decision_action} on {ctx.resource}"
+                )
             )
         if not allowed:
             raise self._denied(ctx)
         await self._ensure_account(ctx.account_id)
-        method: Callable[..., Awaitable[dict[str, Any]]] | None = getattr(
-            provider, xform_name(operation.name), None
-        )
+        method: Callable[..., Awaitable[dict[str, Any]]] | None = getattr(provider, xform_name(operation.name), None)
         if method is None:  # every modeled operation has a method; a newer botocore may add more
             raise UnknownOperationException(f"{operation.name} is not implemented by this hub")
         names = _argument_names(operation)
@@ -139,8 +142,7 @@ class Hub:
     @staticmethod
     def _denied(ctx: RequestContext) -> AccessDeniedException:
         return AccessDeniedException(
-            f"User: {ctx.principal} is not authorized to perform: {ctx.decision_action} "
-            f"on resource: {ctx.resource}"
+            f"User: {ctx.principal} is not authorized to perform: {ctx.decision_action} on resource: {ctx.resource}"
         )
 
     @staticmethod
@@ -184,10 +186,8 @@ class Hub:
                 raise
             except Exception as exc:  # the database may be away; try again later
                 log.warning("stream deletion paused: %s", exc)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._deleter_wakeup.wait(), poll_seconds)
-            except TimeoutError:
-                pass
             self._deleter_wakeup.clear()
 
     @staticmethod

@@ -72,9 +72,7 @@ def bounded_receive(scope: dict[str, Any], receive: Any) -> Any:
         try:
             message = await asyncio.wait_for(receive(), max(remaining, 0.0))
         except TimeoutError:
-            raise RequestTimeoutException(
-                f"The request body did not arrive within {deadline['seconds']:g} s"
-            ) from None
+            raise RequestTimeoutException(f"The request body did not arrive within {deadline['seconds']:g} s") from None
         complete = message["type"] != "http.request" or not message.get("more_body", False)
         return message
 
@@ -85,12 +83,14 @@ def error_response(status: int, code: str, message: str) -> bytes:
     """A whole HTTP response carrying an AWS JSON error, written before any application runs."""
     body = orjson.dumps({"__type": code, "message": message})
     reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large", 503: b"Service Unavailable"}
-    return b"".join([
-        b"HTTP/1.1 %d %s\r\n" % (status, reason.get(status, b"")),
-        b"content-type: application/x-amz-json-1.1\r\n",
-        b"content-length: %d\r\n" % len(body),
-        b"x-amzn-requestid: " + str(uuid4()).encode() + b"\r\n",
-        b"x-amzn-errortype: " + code.encode() + b"\r\n",
-        b"connection: close\r\n\r\n",
-        body,
-    ])
+    return b"".join(
+        [
+            b"HTTP/1.1 %d %s\r\n" % (status, reason.get(status, b"")),
+            b"content-type: application/x-amz-json-1.1\r\n",
+            b"content-length: %d\r\n" % len(body),
+            b"x-amzn-requestid: " + str(uuid4()).encode() + b"\r\n",
+            b"x-amzn-errortype: " + code.encode() + b"\r\n",
+            b"connection: close\r\n\r\n",
+            body,
+        ]
+    )

@@ -57,10 +57,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if len(self.server_state.connections) >= self.max_connections:
             self._refused = True
             self._warn_full()
-            transport.write(error_response(
-                503, "ServiceUnavailableException",
-                f"The hub is serving its limit of {self.max_connections} connections; retry shortly",
-            ))
+            transport.write(
+                error_response(
+                    503,
+                    "ServiceUnavailableException",
+                    f"The hub is serving its limit of {self.max_connections} connections; retry shortly",
+                )
+            )
             transport.close()
             return
         super().connection_made(transport)
@@ -89,10 +92,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             super().send_400_response(msg)
 
     def _refuse_headers(self) -> None:
-        self._close_with(error_response(
-            431, "RequestEntityTooLargeException",
-            f"The request headers are larger than the limit of {self.max_header_bytes} bytes",
-        ))
+        self._close_with(
+            error_response(
+                431,
+                "RequestEntityTooLargeException",
+                f"The request headers are larger than the limit of {self.max_header_bytes} bytes",
+            )
+        )
 
     # -- the request's deadline ------------------------------------------------------
 
@@ -100,7 +106,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._begun, self._in_headers, self._header_bytes, self._expired = True, True, 0, False
         at = self._arm()
-        self.scope["extensions"] = {DEADLINE: {"at": at, "seconds": self.request_timeout}}  # type: ignore[typeddict-unknown-key]
+        self.scope["extensions"] = {DEADLINE: {"at": at, "seconds": self.request_timeout}}
 
     def on_headers_complete(self) -> None:
         self._in_headers = False
@@ -136,10 +142,13 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         if self.transport.is_closing():
             return
         if self._in_headers:
-            self._close_with(error_response(
-                408, "RequestTimeoutException",
-                f"The request headers did not arrive within {self.request_timeout:g} s",
-            ))
+            self._close_with(
+                error_response(
+                    408,
+                    "RequestTimeoutException",
+                    f"The request headers did not arrive within {self.request_timeout:g} s",
+                )
+            )
         elif self._begun and self.cycle is not None and not self.cycle.response_complete:
             # The application is reading the body; its receive() raises at this same
             # deadline and the hub answers 408, after which the connection is closed.

@@ -16,6 +16,7 @@ the writer (SQLite in WAL mode; PostgreSQL MVCC).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import secrets
@@ -48,8 +49,7 @@ MAX_BATCH = 256
 # How long to wait for a COMMIT that a lost connection left in progress.
 COMMIT_STATUS_WAIT = 10.0
 UNKNOWN_OUTCOME = (
-    "The hub lost its database while committing this change and cannot tell yet whether it was "
-    "applied; retry later"
+    "The hub lost its database while committing this change and cannot tell yet whether it was applied; retry later"
 )
 _XACT_STATUS = text("SELECT pg_xact_status(CAST(:xid AS xid8))")
 
@@ -65,7 +65,9 @@ class _Job:
 class _CommitUnknown(Exception):
     """The connection failed during COMMIT: the batch may or may not have landed."""
 
-    def __init__(self, outcomes: list[tuple[_Job, bool, Any]], transaction_id: str | None, cause: BaseException) -> None:
+    def __init__(
+        self, outcomes: list[tuple[_Job, bool, Any]], transaction_id: str | None, cause: BaseException
+    ) -> None:
         super().__init__(str(cause))
         self.outcomes = outcomes
         self.transaction_id = transaction_id
@@ -121,9 +123,9 @@ class Store:
         """Run ``work`` in a write transaction; return once it is committed."""
         if self._closed:
             raise ServiceUnavailableException("The hub is shutting down")
-        job = _Job(work, future=Future())
-        self._jobs.put(job)
-        return job.future.result()  # type: ignore[union-attr]
+        future: Future[T] = Future()
+        self._jobs.put(_Job(work, future=future))
+        return future.result()
 
     async def awrite(self, work: Work[T]) -> T:
         """``write`` for a coroutine: the event loop is not blocked meanwhile."""
@@ -213,7 +215,7 @@ class Store:
         deadline = time.monotonic() + COMMIT_STATUS_WAIT
         while True:
             # The old server process may still be finishing the COMMIT it received.
-            status = conn.execute(_XACT_STATUS, {"xid": transaction_id}).scalar()
+            status: str | None = conn.execute(_XACT_STATUS, {"xid": transaction_id}).scalar()
             conn.rollback()
             if status in ("committed", "aborted"):
                 return status == "committed"
@@ -250,10 +252,10 @@ class Store:
         # Event-loop callers are answered with one wake-up of their loop per batch.
         loops = {job.waiter.get_loop() for job, _, _ in outcomes if job.waiter is not None}
         for loop in loops:
-            try:
-                loop.call_soon_threadsafe(_settle, [o for o in outcomes if o[0].waiter and o[0].waiter.get_loop() is loop])
-            except RuntimeError:  # that loop has closed: nobody is waiting any more
-                pass
+            with contextlib.suppress(RuntimeError):  # that loop has closed: nobody is waiting any more
+                loop.call_soon_threadsafe(
+                    _settle, [o for o in outcomes if o[0].waiter and o[0].waiter.get_loop() is loop]
+                )
         for job, ok, value in outcomes:
             if job.future is None or job.future.done():
                 continue

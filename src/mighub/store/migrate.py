@@ -56,10 +56,7 @@ def ensure_schema(conn: Connection, *, upgrade: bool) -> None:
         return
     known = {script.revision for script in ScriptDirectory(str(MIGRATIONS)).walk_revisions()}
     if current is not None and current not in known:
-        raise SchemaError(
-            f"the database's schema ({current}) is newer than this mighub knows ({head}); "
-            "upgrade mighub"
-        )
+        raise SchemaError(f"the database's schema ({current}) is newer than this mighub knows ({head}); upgrade mighub")
     if not upgrade and current is not None:
         raise SchemaError(
             f"the database's schema ({current or 'empty'}) is older than this mighub needs "

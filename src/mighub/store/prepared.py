@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class Prepared:
@@ -27,7 +28,8 @@ class Prepared:
         name = conn.dialect.name
         found = self._compiled.get(name)
         if found is None:
-            compiled = self.statement.compile(dialect=conn.dialect)
+            # A Core statement compiles to an SQLCompiler, the type that carries positiontup.
+            compiled = cast(SQLCompiler, self.statement.compile(dialect=conn.dialect))
             arguments: Callable[[dict[str, Any]], Any]
             if conn.dialect.positional and compiled.positiontup:
                 order = tuple(compiled.positiontup)

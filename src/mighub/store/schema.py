@@ -30,11 +30,12 @@ metadata = MetaData()
 Id = BigInteger().with_variant(Integer(), "sqlite")
 
 
-def Name(length: int) -> String:  # noqa: N802 - a column type, named like one
+def Name(length: int) -> String:
     """A name the hub orders by: compared byte by byte on every engine, as SQLite
     does, so lists and exports come out in the same order whatever collation a
     PostgreSQL database was created with."""
-    return String(length).with_variant(String(length, collation="C"), "postgresql")  # type: ignore[return-value]
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
 
 accounts = Table(
     "accounts",

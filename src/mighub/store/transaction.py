@@ -49,7 +49,9 @@ from .schema import (
 # Things associated with a task by name: (table, the key naming each one, their rows).
 ASSOCIATIONS: dict[str, tuple[Any, LongKey, type[Association]]] = {
     "created_artifact": (
-        created_artifacts, LongKey([created_artifacts.c.task_id], created_artifacts.c.name), CreatedArtifact
+        created_artifacts,
+        LongKey([created_artifacts.c.task_id], created_artifacts.c.name),
+        CreatedArtifact,
     ),
     "discovered_resource": (
         discovered_resources,
@@ -57,7 +59,9 @@ ASSOCIATIONS: dict[str, tuple[Any, LongKey, type[Association]]] = {
         DiscoveredResource,
     ),
     "source_resource": (
-        source_resources, LongKey([source_resources.c.task_id], source_resources.c.name), SourceResource
+        source_resources,
+        LongKey([source_resources.c.task_id], source_resources.c.name),
+        SourceResource,
     ),
 }
 APPLICATION = LongKey([application_states.c.account_id], application_states.c.application_id)
@@ -317,9 +321,7 @@ class Transaction:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
         return list(map(Task._make, self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit))))
 
-    def list_task_updates(
-        self, task_id: int, *, after: tuple[int, int] | None, limit: int
-    ) -> list[TaskUpdate]:
+    def list_task_updates(self, task_id: int, *, after: tuple[int, int] | None, limit: int) -> list[TaskUpdate]:
         c = task_updates.c
         query = select(*columns(task_updates, TaskUpdate)).where(c.task_id == task_id)
         if after is not None:
@@ -387,14 +389,10 @@ class Transaction:
 
     def disassociate(self, kind: str, task_id: int, key: str) -> int:
         table, long_key, _ = ASSOCIATIONS[kind]
-        result = self.conn.execute(
-            delete(table).where(table.c.task_id == task_id, long_key.equals(self.dialect, key))
-        )
+        result = self.conn.execute(delete(table).where(table.c.task_id == task_id, long_key.equals(self.dialect, key)))
         return result.rowcount
 
-    def list_associations(
-        self, kind: str, task_id: int, *, after: str | None, limit: int
-    ) -> list[Association]:
+    def list_associations(self, kind: str, task_id: int, *, after: str | None, limit: int) -> list[Association]:
         table, key, row = ASSOCIATIONS[kind]
         query = select(*columns(table, row)).where(table.c.task_id == task_id)
         if after is not None:

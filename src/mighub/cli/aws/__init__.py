@@ -11,13 +11,23 @@ import sys
 
 from .errors import EXIT_COMMAND_LINE, EXIT_INTERRUPTED, EXIT_OTHER, CliError, CommandLineError
 
-__all__ = ["main", "is_aws_command"]
+__all__ = ["is_aws_command", "main"]
 
 # Global options that take a value: the word after them is not the command.
-_VALUED_GLOBALS = frozenset({
-    "--endpoint-url", "--ca-bundle", "--output", "--query", "--profile", "--region", "--color",
-    "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format",
-})
+_VALUED_GLOBALS = frozenset(
+    {
+        "--endpoint-url",
+        "--ca-bundle",
+        "--output",
+        "--query",
+        "--profile",
+        "--region",
+        "--color",
+        "--cli-read-timeout",
+        "--cli-connect-timeout",
+        "--cli-binary-format",
+    }
+)
 
 
 def is_aws_command(argv: list[str]) -> bool:
@@ -119,8 +129,8 @@ def _report(error: Exception) -> int:
         ClientError,
         NoCredentialsError,
         NoRegionError,
-        ParamValidationError,
         PaginationError,
+        ParamValidationError,
         ProfileNotFound,
     )
 

@@ -16,7 +16,7 @@ from botocore.model import OperationModel, Shape
 
 from .commands import paginator_config
 
-__all__ = ["ModelArgument", "PagingArgument", "model_arguments", "paging_arguments", "SKELETON_CHOICES"]
+__all__ = ["SKELETON_CHOICES", "ModelArgument", "PagingArgument", "model_arguments", "paging_arguments"]
 
 SKELETON_CHOICES = ("input", "output", "yaml-input")
 
@@ -35,11 +35,13 @@ class ModelArgument:
 
     @property
     def is_boolean(self) -> bool:
-        return self.shape.type_name == "boolean"
+        type_name: str = self.shape.type_name
+        return type_name == "boolean"
 
     @property
     def is_list(self) -> bool:
-        return self.shape.type_name == "list"
+        type_name: str = self.shape.type_name
+        return type_name == "list"
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,7 @@ class PagingArgument:
 
 
 _STARTING_TOKEN_DOC = (
-    "A token to specify where to start paginating. This is the NextToken from a "
-    "previously truncated response."
+    "A token to specify where to start paginating. This is the NextToken from a previously truncated response."
 )
 _PAGE_SIZE_DOC = (
     "The size of each page to get in the AWS service call. This does not affect the number "
@@ -129,6 +130,4 @@ def add_to_parser(
         parser.add_argument("--" + page.cli_name, dest=page.dest)
     parser.add_argument("--cli-input-json", dest="cli_input_json")
     parser.add_argument("--cli-input-yaml", dest="cli_input_yaml")
-    parser.add_argument(
-        "--generate-cli-skeleton", dest="generate_cli_skeleton", nargs="?", const="input"
-    )
+    parser.add_argument("--generate-cli-skeleton", dest="generate_cli_skeleton", nargs="?", const="input")

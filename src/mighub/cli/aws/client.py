@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from typing import Any
@@ -74,9 +75,7 @@ class Connection:
         elif fmt in ("wire", "none"):
             factory.set_parser_defaults(timestamp_parser=lambda v: v)
         else:
-            raise ConfigurationError(
-                f'Unknown cli_timestamp_format value: {fmt}, valid values are "wire" or "iso8601"'
-            )
+            raise ConfigurationError(f'Unknown cli_timestamp_format value: {fmt}, valid values are "wire" or "iso8601"')
         factory.set_parser_defaults(blob_parser=lambda v: v)
 
     def endpoint_url(self, service: str) -> str:
@@ -108,10 +107,8 @@ class Connection:
         if is_loopback(endpoint):
             resolver = self.session.get_component("credential_provider")
             for name in ("iam-role",):
-                try:
+                with contextlib.suppress(Exception):
                     resolver.remove(name)
-                except Exception:
-                    pass
         try:
             creds = self.session.get_credentials()
         except Exception as e:
@@ -136,7 +133,9 @@ class Connection:
         if self.opts.sign_request:
             creds = self.credentials(endpoint)
             if creds is None:
-                raise ConfigurationError("Unable to locate credentials. You can configure credentials by running \"aws configure\".")
+                raise ConfigurationError(
+                    'Unable to locate credentials. You can configure credentials by running "aws configure".'
+                )
             kwargs.update(
                 aws_access_key_id=creds.access_key,
                 aws_secret_access_key=creds.secret_key,

@@ -12,7 +12,7 @@ from typing import Any
 
 from botocore.model import Shape
 
-__all__ = ["from_text", "apply_model"]
+__all__ = ["apply_model", "from_text"]
 
 
 def from_text(shape: Shape, text: str) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
 
-__all__ = ["SERVICES", "service_model", "operation_names", "operation_for", "paginator_config"]
+__all__ = ["SERVICES", "operation_for", "operation_names", "paginator_config", "service_model"]
 
 # CLI service name -> botocore service name (the aws CLI uses the same names).
 SERVICES: dict[str, str] = {"mgh": "mgh", "migrationhub-config": "migrationhub-config"}

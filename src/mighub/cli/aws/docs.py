@@ -6,7 +6,7 @@ import re
 import textwrap
 from html.parser import HTMLParser
 
-__all__ = ["to_paragraphs", "first_sentence", "render"]
+__all__ = ["first_sentence", "render", "to_paragraphs"]
 
 _BLOCKS = {"p", "ul", "ol", "li", "note", "important", "div", "br", "dl", "dt", "dd"}
 
@@ -64,7 +64,5 @@ def render(html: str, indent: int = 0, width: int = 79) -> str:
     blocks = []
     for para in to_paragraphs(html):
         sub = "  " if para.startswith("* ") else ""
-        blocks.append(
-            textwrap.fill(para, width=width, initial_indent=pad, subsequent_indent=pad + sub)
-        )
+        blocks.append(textwrap.fill(para, width=width, initial_indent=pad, subsequent_indent=pad + sub))
     return "\n\n".join(blocks)

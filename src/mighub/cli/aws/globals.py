@@ -6,7 +6,7 @@ import argparse
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["GlobalOptions", "OUTPUT_FORMATS", "parse_globals"]
+__all__ = ["OUTPUT_FORMATS", "GlobalOptions", "parse_globals"]
 
 OUTPUT_FORMATS = ("json", "text", "table", "yaml", "yaml-stream")
 

@@ -9,7 +9,7 @@ from botocore.model import OperationModel, Shape
 
 from . import arguments, commands, docs, syntax
 
-__all__ = ["top_help", "service_help", "operation_help", "USAGE"]
+__all__ = ["USAGE", "operation_help", "service_help", "top_help"]
 
 USAGE = (
     "usage: mighub [options] <command> <subcommand> [<subcommand> ...] [parameters]\n"
@@ -21,7 +21,11 @@ USAGE = (
 
 _GLOBALS = [
     ("--debug", "boolean", "Turn on debug logging."),
-    ("--endpoint-url", "string", "Override the default URL (the local hub at http://127.0.0.1:7676 when nothing is configured) with the given URL."),
+    (
+        "--endpoint-url",
+        "string",
+        "Override the default URL (the local hub at http://127.0.0.1:7676 when nothing is configured) with the given URL.",
+    ),
     ("--no-verify-ssl", "boolean", "Do not verify SSL certificates."),
     ("--no-paginate", "boolean", "Disable automatic pagination. Only the first page of results is returned."),
     ("--output", "string", "The formatting style for command output: json, text, table, yaml, yaml-stream."),
@@ -47,10 +51,14 @@ def _body(text: str, indent: int = 7) -> str:
 
 def top_help(out: TextIO) -> None:
     out.write(_h("name") + _body("mighub -") + "\n\n")
-    out.write(_h("description") + _body(
-        "The aws-compatible command line of mighub, a self-hostable AWS Migration Hub. "
-        "Any 'aws mgh ...' or 'aws migrationhub-config ...' command works with 'aws' replaced by 'mighub'."
-    ) + "\n\n")
+    out.write(
+        _h("description")
+        + _body(
+            "The aws-compatible command line of mighub, a self-hostable AWS Migration Hub. "
+            "Any 'aws mgh ...' or 'aws migrationhub-config ...' command works with 'aws' replaced by 'mighub'."
+        )
+        + "\n\n"
+    )
     out.write(_h("synopsis") + _body("mighub [options] <command> <subcommand> [parameters]") + "\n\n")
     out.write(_h("options") + _globals_text() + "\n")
     out.write(_h("available services"))
@@ -61,7 +69,11 @@ def top_help(out: TextIO) -> None:
 def _globals_text() -> str:
     chunks = []
     for name, kind, doc in _GLOBALS:
-        chunks.append(_body(f"{name} ({kind})") + "\n" + textwrap.fill(doc, 79, initial_indent=" " * 10, subsequent_indent=" " * 10))
+        chunks.append(
+            _body(f"{name} ({kind})")
+            + "\n"
+            + textwrap.fill(doc, 79, initial_indent=" " * 10, subsequent_indent=" " * 10)
+        )
     return "\n\n".join(chunks) + "\n"
 
 
@@ -76,7 +88,8 @@ def service_help(service: str, out: TextIO) -> None:
 
 
 def _type_name(shape: Shape) -> str:
-    return shape.type_name
+    type_name: str = shape.type_name
+    return type_name
 
 
 def operation_help(service: str, cli_name: str, operation: OperationModel, out: TextIO) -> None:
@@ -88,12 +101,19 @@ def operation_help(service: str, cli_name: str, operation: OperationModel, out: 
     if paging_args:
         config = commands.paginator_config(operation) or {}
         result_key = config.get("result_key", "")
-        out.write(_body(textwrap.fill(
-            f"{cli_name} is a paginated operation. Multiple API calls may be issued in order to "
-            "retrieve the entire data set of results. You can disable pagination by providing "
-            f"the --no-paginate argument. When using --output text and the --query argument on a "
-            f"paginated response, the --query argument must extract data from the results of the "
-            f"following query expressions: {result_key}", 72)) + "\n\n")
+        out.write(
+            _body(
+                textwrap.fill(
+                    f"{cli_name} is a paginated operation. Multiple API calls may be issued in order to "
+                    "retrieve the entire data set of results. You can disable pagination by providing "
+                    f"the --no-paginate argument. When using --output text and the --query argument on a "
+                    f"paginated response, the --query argument must extract data from the results of the "
+                    f"following query expressions: {result_key}",
+                    72,
+                )
+            )
+            + "\n\n"
+        )
 
     out.write(_h("synopsis"))
     lines = [f"  {cli_name}"]
@@ -130,17 +150,33 @@ def operation_help(service: str, cli_name: str, operation: OperationModel, out: 
         out.write(_body(f"--{page.cli_name} ({page.type_name})") + "\n")
         out.write(textwrap.fill(page.documentation, 79, initial_indent=" " * 10, subsequent_indent=" " * 10) + "\n\n")
     out.write(_body("--cli-input-json | --cli-input-yaml (string)") + "\n")
-    out.write(_body(textwrap.fill(
-        "Reads arguments from the JSON string provided. The JSON string follows the format provided "
-        "by --generate-cli-skeleton. If other arguments are provided on the command line, those values "
-        "will override the JSON-provided values.", 69), 10) + "\n\n")
+    out.write(
+        _body(
+            textwrap.fill(
+                "Reads arguments from the JSON string provided. The JSON string follows the format provided "
+                "by --generate-cli-skeleton. If other arguments are provided on the command line, those values "
+                "will override the JSON-provided values.",
+                69,
+            ),
+            10,
+        )
+        + "\n\n"
+    )
     out.write(_body("--generate-cli-skeleton (string)") + "\n")
-    out.write(_body(textwrap.fill(
-        "Prints a JSON skeleton to standard output without sending an API request. If provided with "
-        "no value or the value input, prints a sample input JSON that can be used as an argument for "
-        "--cli-input-json. Similarly, if provided yaml-input it will print a sample input YAML that can "
-        "be used with --cli-input-yaml. If provided with the value output, it validates the command "
-        "inputs and returns a sample output JSON for that command.", 69), 10) + "\n\n")
+    out.write(
+        _body(
+            textwrap.fill(
+                "Prints a JSON skeleton to standard output without sending an API request. If provided with "
+                "no value or the value input, prints a sample input JSON that can be used as an argument for "
+                "--cli-input-json. Similarly, if provided yaml-input it will print a sample input YAML that can "
+                "be used with --cli-input-yaml. If provided with the value output, it validates the command "
+                "inputs and returns a sample output JSON for that command.",
+                69,
+            ),
+            10,
+        )
+        + "\n\n"
+    )
 
     out.write(_h("output"))
     output = operation.output_shape

@@ -28,7 +28,9 @@ class _Parser(argparse.ArgumentParser):
         raise CommandLineError(message, usage=True)
 
 
-def _parse(operation: OperationModel, argv: list[str]) -> tuple[argparse.Namespace, list[ModelArgument], list[PagingArgument]]:
+def _parse(
+    operation: OperationModel, argv: list[str]
+) -> tuple[argparse.Namespace, list[ModelArgument], list[PagingArgument]]:
     model_args = arguments.model_arguments(operation)
     paging_args = arguments.paging_arguments(operation)
     parser = _Parser(add_help=False, prog="mighub")
@@ -60,9 +62,7 @@ def _output_format(opts: GlobalOptions, conn: Any | None) -> str:
         fmt = conn.config_value("output")
     fmt = fmt or "json"
     if fmt not in OUTPUT_FORMATS:
-        raise ConfigurationError(
-            f"Unknown output type: {fmt}. Valid values are: {', '.join(OUTPUT_FORMATS)}"
-        )
+        raise ConfigurationError(f"Unknown output type: {fmt}. Valid values are: {', '.join(OUTPUT_FORMATS)}")
     return fmt
 
 
@@ -135,5 +135,3 @@ def _output_skeleton(operation: OperationModel, params: dict[str, Any], opts: Gl
     fmt = _output_format(opts, None)
     write_response(operation.name, skeleton.output_skeleton(operation), opts, fmt)
     return 0
-
-

@@ -21,7 +21,8 @@ values of that key from files.
 from __future__ import annotations
 
 import string
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from botocore.model import Shape
 
@@ -95,6 +96,7 @@ class _Reader:
     def word(self, stops: frozenset[str], files: bool) -> str | None:
         """A quoted or bare word at the cursor; None (cursor unmoved) when there is none."""
         char = self.peek()
+        value: str | None
         if char in ("'", '"'):
             value = self._quoted(char)
         else:
@@ -102,7 +104,8 @@ class _Reader:
             if value is None:
                 return None
         if files and self.load is not None:
-            return self.load(value)
+            loaded: str = self.load(value)
+            return loaded
         return value
 
     def _bare(self, stops: frozenset[str]) -> str | None:

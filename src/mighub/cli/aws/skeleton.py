@@ -17,7 +17,7 @@ from botocore.utils import ArgumentGenerator
 
 from .docs import first_sentence
 
-__all__ = ["input_skeleton", "output_skeleton", "yaml_input_skeleton", "to_json"]
+__all__ = ["input_skeleton", "output_skeleton", "to_json", "yaml_input_skeleton"]
 
 
 def _first_enum_values(shape: Shape, value: Any) -> Any:
@@ -36,7 +36,8 @@ def input_skeleton(operation: OperationModel) -> dict[str, Any]:
     shape = operation.input_shape
     if shape is None:
         return {}
-    return _first_enum_values(shape, ArgumentGenerator().generate_skeleton(shape))
+    skeleton: dict[str, Any] = _first_enum_values(shape, ArgumentGenerator().generate_skeleton(shape))
+    return skeleton
 
 
 def output_skeleton(operation: OperationModel) -> dict[str, Any]:
@@ -61,6 +62,7 @@ def to_json(value: Any) -> str:
 
 
 # -- commented YAML ----------------------------------------------------------------
+
 
 def _comment(shape: Shape, required: bool) -> str:
     parts = []

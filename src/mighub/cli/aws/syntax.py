@@ -18,7 +18,7 @@ from botocore.model import Shape
 
 from .shorthand import supports_shorthand
 
-__all__ = ["shorthand_example", "json_example", "list_syntax"]
+__all__ = ["json_example", "list_syntax", "shorthand_example"]
 
 _CONTAINERS = ("structure", "list", "map")
 # Containers may sit at levels 0, 1 and 2 of a shorthand example (the option's value is 0).
@@ -50,6 +50,7 @@ def _fits(shape: Shape, levels_left: int) -> bool:
 
 # -- shorthand ---------------------------------------------------------------------
 
+
 def shorthand_example(shape: Shape) -> str | None:
     """The option's shorthand example, or None when the aws CLI offers none."""
     if not supports_shorthand(shape):
@@ -68,7 +69,7 @@ def shorthand_example(shape: Shape) -> str | None:
 
 
 def _shorthand(shape: Shape, level: int) -> str:
-    kind = shape.type_name
+    kind: str = shape.type_name
     if kind == "structure":
         body = ",".join(f"{name}={_shorthand(member, level + 1)}" for name, member in shape.members.items())
     elif kind == "map":
@@ -85,6 +86,7 @@ def _shorthand(shape: Shape, level: int) -> str:
 
 # -- scalar lists ------------------------------------------------------------------
 
+
 def list_syntax(shape: Shape) -> str | None:
     """Lists of scalars are space-separated values: ``"string" "string" ...``."""
     if shape.type_name != "list" or _is_container(shape.member):
@@ -98,7 +100,7 @@ def list_syntax(shape: Shape) -> str | None:
 
 
 def _scalar(shape: Shape, enums: bool = True) -> str:
-    kind = shape.type_name
+    kind: str = shape.type_name
     if kind == "string":
         values = getattr(shape, "enum", None)
         return "|".join(f'"{v}"' for v in values) if values and enums else '"string"'
@@ -122,7 +124,7 @@ def _json_lines(shape: Shape, path: tuple[str, ...]) -> list[str]:
     if path.count(shape.name) >= 2:
         return ["{ ... recursive ... }" if shape.type_name == "structure" else ""]
     path = (*path, shape.name)
-    kind = shape.type_name
+    kind: str = shape.type_name
     if kind == "structure":
         lines = ["{"]
         members = list(shape.members.items())

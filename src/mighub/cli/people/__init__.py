@@ -13,7 +13,9 @@ from ...models import task_statuses
 def _connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("hub")
     group.add_argument("--endpoint-url", help="the hub (default: as for `mighub mgh`, else http://127.0.0.1:7676)")
-    group.add_argument("--region", help="region to sign for (default: the usual AWS sources, else the hub's home region)")
+    group.add_argument(
+        "--region", help="region to sign for (default: the usual AWS sources, else the hub's home region)"
+    )
     group.add_argument("--profile", help="a profile of the AWS config and credentials files")
 
 
@@ -21,7 +23,14 @@ def _filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--stream", help="only tasks of this progress update stream")
     parser.add_argument("--status", choices=task_statuses(), help="only tasks with this status")
     stale = parser.add_mutually_exclusive_group()
-    stale.add_argument("--stale", dest="stale", action="store_const", const=True, default=None, help="only stale tasks: past their promised update, not finished")
+    stale.add_argument(
+        "--stale",
+        dest="stale",
+        action="store_const",
+        const=True,
+        default=None,
+        help="only stale tasks: past their promised update, not finished",
+    )
     stale.add_argument("--fresh", dest="stale", action="store_const", const=False, help="only tasks that are not stale")
 
 
@@ -37,7 +46,12 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     _filters(tasks)
     tasks.add_argument("--sort", choices=SORT_KEYS, default="stream", help="order of the rows (default stream)")
     tasks.add_argument("--reverse", action="store_true", help="reverse the order")
-    tasks.add_argument("--output", choices=("table", "text", "json"), default=None, help="table on a terminal, text when piped (default)")
+    tasks.add_argument(
+        "--output",
+        choices=("table", "text", "json"),
+        default=None,
+        help="table on a terminal, text when piped (default)",
+    )
     _connection_options(tasks)
     tasks.set_defaults(handler=run_tasks)
 
@@ -98,7 +112,7 @@ def run_tasks(args: argparse.Namespace) -> int:
 
 
 def run_watch(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from rich.console import Console, RenderableType
     from rich.live import Live
 
     from .fetch import HubError
@@ -107,7 +121,7 @@ def run_watch(args: argparse.Namespace) -> int:
     hub = _hub(args)
     console = Console()
 
-    def view():  # type: ignore[no-untyped-def]
+    def view() -> RenderableType:
         rows = hub.tasks(stream=args.stream, status=args.status, stale=args.stale)
         return watch_view(sort_tasks(rows, args.sort), hub.endpoint, args.interval, console.width)
 

@@ -36,7 +36,9 @@ class Hub:
     def endpoint(self) -> str:
         return self.connection.endpoint_url("mgh").rstrip("/")
 
-    def tasks(self, *, stream: str | None = None, status: str | None = None, stale: bool | None = None) -> list[dict[str, Any]]:
+    def tasks(
+        self, *, stream: str | None = None, status: str | None = None, stale: bool | None = None
+    ) -> list[dict[str, Any]]:
         """Every task matching the filters, all pages."""
         rows: list[dict[str, Any]] = []
         token: str | None = None
@@ -76,7 +78,8 @@ class Hub:
         prepared = urllib.request.Request(url, headers=dict(request.headers.items()), method="GET")
         try:
             with urllib.request.urlopen(prepared, timeout=30) as response:
-                return json.loads(response.read())
+                answer: dict[str, Any] = json.loads(response.read())
+                return answer
         except urllib.error.HTTPError as exc:
             try:
                 detail = json.loads(exc.read()).get("message", "")

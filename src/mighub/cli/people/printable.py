@@ -36,6 +36,4 @@ def printable(text: str | None) -> str:
         return ""
     if text.isprintable() and text.isascii():  # the common case, at C speed
         return text
-    return "".join(
-        _escape(char) if unicodedata.category(char) in _UNPRINTABLE else char for char in text
-    )
+    return "".join(_escape(char) if unicodedata.category(char) in _UNPRINTABLE else char for char in text)

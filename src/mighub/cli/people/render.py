@@ -93,7 +93,9 @@ def task_table(rows: list[dict[str, Any]], width: int = 120) -> Table:
         percent = _percent(row)
         bar = Table.grid(padding=(0, 1))
         bar.add_row(
-            ProgressBar(total=100, completed=percent, width=10, complete_style=STATUS_STYLE[status] if status else "dim"),
+            ProgressBar(
+                total=100, completed=percent, width=10, complete_style=STATUS_STYLE[status] if status else "dim"
+            ),
             Text(f"{percent:>3}%"),
         )
         # Names and details are the callers' text: plain Text (never markup), escaped.
@@ -119,19 +121,19 @@ def watch_view(rows: list[dict[str, Any]], endpoint: str, interval: float, width
 def plain_tasks(rows: list[dict[str, Any]]) -> str:
     lines = ["STREAM\tTASK\tSTATUS\tPERCENT\tDETAIL\tUPDATED\tSTALE"]
     for row in rows:
-        updated = (
-            datetime.fromtimestamp(row["UpdateDateTime"], UTC).isoformat() if row["UpdateDateTime"] else ""
-        )
+        updated = datetime.fromtimestamp(row["UpdateDateTime"], UTC).isoformat() if row["UpdateDateTime"] else ""
         lines.append(
-            "\t".join([
-                printable(row["ProgressUpdateStream"]),
-                printable(row["MigrationTaskName"]),
-                row["Status"] or "",
-                str(_percent(row)),
-                printable(row["StatusDetail"]),
-                updated,
-                "STALE" if row["Stale"] else "",
-            ])
+            "\t".join(
+                [
+                    printable(row["ProgressUpdateStream"]),
+                    printable(row["MigrationTaskName"]),
+                    row["Status"] or "",
+                    str(_percent(row)),
+                    printable(row["StatusDetail"]),
+                    updated,
+                    "STALE" if row["Stale"] else "",
+                ]
+            )
         )
     return "\n".join(lines)
 
@@ -144,15 +146,17 @@ def stream_rows(names: list[str], tasks: list[dict[str, Any]]) -> list[dict[str,
     for name in sorted(by_stream):
         mine = by_stream[name]
         counts = Counter(r["Status"] for r in mine)
-        out.append({
-            "Stream": name,
-            "Tasks": len(mine),
-            "Completed": counts["COMPLETED"],
-            "InProgress": counts["IN_PROGRESS"],
-            "Failed": counts["FAILED"],
-            "Stale": sum(1 for r in mine if r["Stale"]),
-            "Percent": round(sum(_percent(r) for r in mine) / len(mine)) if mine else 0,
-        })
+        out.append(
+            {
+                "Stream": name,
+                "Tasks": len(mine),
+                "Completed": counts["COMPLETED"],
+                "InProgress": counts["IN_PROGRESS"],
+                "Failed": counts["FAILED"],
+                "Stale": sum(1 for r in mine if r["Stale"]),
+                "Percent": round(sum(_percent(r) for r in mine) / len(mine)) if mine else 0,
+            }
+        )
     return out
 
 
@@ -176,5 +180,10 @@ def stream_table(rows: list[dict[str, Any]]) -> Table:
 def plain_streams(rows: list[dict[str, Any]]) -> str:
     lines = ["STREAM\tTASKS\tCOMPLETED\tIN_PROGRESS\tFAILED\tSTALE\tPERCENT"]
     for r in rows:
-        lines.append("\t".join([printable(r["Stream"])] + [str(r[k]) for k in ("Tasks", "Completed", "InProgress", "Failed", "Stale", "Percent")]))
+        lines.append(
+            "\t".join(
+                [printable(r["Stream"])]
+                + [str(r[k]) for k in ("Tasks", "Completed", "InProgress", "Failed", "Stale", "Percent")]
+            )
+        )
     return "\n".join(lines)

@@ -74,4 +74,3 @@ def writing(url: str) -> Iterator[Connection]:
         raise PortableError(f"cannot write {display_url(url)}: {exc.orig}") from exc
     finally:
         engine.dispose()
-

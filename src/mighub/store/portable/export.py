@@ -95,4 +95,3 @@ def _children(conn: Connection, kind: Kind, owners: dict[int, tuple[str, str, st
     )
     for row in conn.execute(query):
         yield _record(kind, row, owners[row.task_id])
-

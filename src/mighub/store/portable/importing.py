@@ -86,7 +86,11 @@ class _Loader:
             elif kind.type == "home_region_control":
                 rows = self._control_rows(batch)
             else:
-                key = {"account": ("account_id",), "application_state": ("account_id", "application_id"), "stream": ("account_id", "name")}[kind.type]
+                key = {
+                    "account": ("account_id",),
+                    "application_state": ("account_id", "application_id"),
+                    "stream": ("account_id", "name"),
+                }[kind.type]
                 rows = self._new_rows(kind, batch, key)
             if rows and kind.type == "task":
                 self._insert_tasks(rows)
@@ -212,6 +216,7 @@ class _Loader:
         if len(self._tasks) > portable._CACHE:
             self._tasks.clear()
         cols = (tasks.c.account_id, tasks.c.stream_name, tasks.c.name)
-        for account_id, stream, name, task_id in self.conn.execute(select(*cols, tasks.c.id).where(tuple_(*cols).in_(list(missing)))):
+        for account_id, stream, name, task_id in self.conn.execute(
+            select(*cols, tasks.c.id).where(tuple_(*cols).in_(list(missing)))
+        ):
             self._tasks[(account_id, stream, name)] = task_id
-

@@ -11,7 +11,14 @@ from .importing import ImportResult, import_records
 from .records import PortableError, Progress
 
 
-def copy(source: str, target: str, *, merge: bool = False, progress: Progress | None = None, on_total: Callable[[int], None] | None = None) -> ImportResult:
+def copy(
+    source: str,
+    target: str,
+    *,
+    merge: bool = False,
+    progress: Progress | None = None,
+    on_total: Callable[[int], None] | None = None,
+) -> ImportResult:
     """Export ``source`` straight into ``target``, in this process, with no file between."""
     if normalize_url(source) == normalize_url(target):
         raise PortableError("--from and --to name the same database")
@@ -21,4 +28,3 @@ def copy(source: str, target: str, *, merge: bool = False, progress: Progress | 
         numbered = ((n, r) for n, r in enumerate(export_records(src), start=2))  # as the file's lines
         with writing(target) as dst:
             return import_records(dst, numbered, merge=merge, progress=progress)
-

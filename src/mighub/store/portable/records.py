@@ -106,8 +106,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "task_update",
             task_updates,
-            _OWNER
-            + (
+            (
+                *_OWNER,
                 _f("update_us", int),
                 _f("received_us", int),
                 _f("status"),
@@ -122,28 +122,28 @@ KINDS: dict[str, Kind] = {
         Kind(
             "resource_attribute",
             resource_attributes,
-            _OWNER + (_f("position", int), _f("attribute_type", column="type"), _f("value")),  # "type" names the record
+            (*_OWNER, _f("position", int), _f("attribute_type", column="type"), _f("value")),  # "type" names the record
             ("resource attribute", "resource attributes"),
             order=("position",),
         ),
         Kind(
             "created_artifact",
             created_artifacts,
-            _OWNER + (_f("name"), _f("description", str, True)),
+            (*_OWNER, _f("name"), _f("description", str, True)),
             ("created artifact", "created artifacts"),
             order=("name",),
         ),
         Kind(
             "discovered_resource",
             discovered_resources,
-            _OWNER + (_f("configuration_id"), _f("description", str, True)),
+            (*_OWNER, _f("configuration_id"), _f("description", str, True)),
             ("discovered resource", "discovered resources"),
             order=("configuration_id",),
         ),
         Kind(
             "source_resource",
             source_resources,
-            _OWNER + (_f("name"), _f("description", str, True), _f("status_detail", str, True)),
+            (*_OWNER, _f("name"), _f("description", str, True), _f("status_detail", str, True)),
             ("source resource", "source resources"),
             order=("name",),
         ),
@@ -171,7 +171,7 @@ def header() -> dict[str, Any]:
 
 def check_header(line_no: int, value: Any) -> None:
     if not isinstance(value, dict) or value.get("format") != FORMAT:
-        raise PortableError(f"line {line_no}: not a mighub export (expected a header line with \"format\": \"{FORMAT}\")")
+        raise PortableError(f'line {line_no}: not a mighub export (expected a header line with "format": "{FORMAT}")')
     version = value.get("version")
     if version != VERSION:
         raise PortableError(f"line {line_no}: export format version {version!r}; this mighub reads version {VERSION}")
@@ -184,7 +184,9 @@ def check_record(line_no: int, value: Any) -> dict[str, Any]:
     name = value.get("type")
     kind = KINDS.get(name) if isinstance(name, str) else None
     if kind is None:
-        raise PortableError(f"line {line_no}: unknown record type {value.get('type')!r} (expected one of {', '.join(KINDS)})")
+        raise PortableError(
+            f"line {line_no}: unknown record type {value.get('type')!r} (expected one of {', '.join(KINDS)})"
+        )
     for f in kind.fields:
         if f.name not in value:
             raise PortableError(f"line {line_no}: {kind.type} has no {f.name!r}")
@@ -193,7 +195,9 @@ def check_record(line_no: int, value: Any) -> dict[str, Any]:
             continue
         if not isinstance(v, f.kind) or isinstance(v, bool):
             want = "an integer" if f.kind is int else "a string"
-            raise PortableError(f"line {line_no}: {kind.type}'s {f.name!r} must be {want}{' or null' if f.nullable else ''}, not {json.dumps(v)}")
+            raise PortableError(
+                f"line {line_no}: {kind.type}'s {f.name!r} must be {want}{' or null' if f.nullable else ''}, not {json.dumps(v)}"
+            )
     extra = set(value) - {"type"} - {f.name for f in kind.fields}
     if extra:
         raise PortableError(f"line {line_no}: {kind.type} has unknown field(s) {', '.join(sorted(extra))}")
@@ -219,4 +223,3 @@ def parse_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, dict[str, Any]]]:
         yield line_no, value  # checked by import_records, which checks whatever it is given
     if not seen_header:
         raise PortableError(f"the input is empty: expected a header line {json.dumps(header())}")
-

@@ -7,12 +7,13 @@ print page by page, so a long listing starts printing at once.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import Any, TextIO
 
 from ..globals import GlobalOptions
-from .text import format_text
 from .table import render_table
+from .text import format_text
 
 __all__ = ["write_response"]
 
@@ -31,7 +32,9 @@ def _search(opts: GlobalOptions, data: Any) -> Any:
     return opts.query.search(data) if opts.query is not None else data
 
 
-def write_response(command_name: str, response: Any, opts: GlobalOptions, fmt: str, stream: TextIO | None = None) -> None:
+def write_response(
+    command_name: str, response: Any, opts: GlobalOptions, fmt: str, stream: TextIO | None = None
+) -> None:
     out = stream or sys.stdout
     try:
         if fmt == "text":
@@ -49,10 +52,8 @@ def write_response(command_name: str, response: Any, opts: GlobalOptions, fmt: s
                 color = opts.color == "on" or (opts.color == "auto" and out.isatty())
                 render_table(command_name, data, out, color)
     finally:
-        try:
+        with contextlib.suppress(OSError):
             out.flush()
-        except OSError:
-            pass
 
 
 def _json(data: Any, out: TextIO) -> None:

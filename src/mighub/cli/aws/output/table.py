@@ -35,8 +35,9 @@ from __future__ import annotations
 
 import shutil
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 __all__ = ["render_table"]
 
@@ -197,11 +198,18 @@ class _Pen:
         self.line(self._centred(text, self.width, self.width - 2) + "|")
 
     def headers(self) -> None:
-        self.line("".join(self._centred(h, s, c) for h, s, c in zip(self.section.headers, self.shares, self.cells)) + "|")
+        self.line(
+            "".join(
+                self._centred(h, s, c) for h, s, c in zip(self.section.headers, self.shares, self.cells, strict=False)
+            )
+            + "|"
+        )
 
     def row(self, cells: list[str]) -> None:
         padded = cells + [""] * (len(self.cells) - len(cells))
-        self.line("|" + "|".join(self._left(text, width) for text, width in zip(padded, self.cells)) + "|")
+        self.line(
+            "|" + "|".join(self._left(text, width) for text, width in zip(padded, self.cells, strict=False)) + "|"
+        )
 
     @staticmethod
     def _centred(text: str, share: int, cell: int) -> str:
@@ -216,7 +224,7 @@ class _Pen:
 
 def _vertical(section: _Section) -> _Section:
     if section.headers and len(section.rows) == 1:
-        pairs = [[h, v] for h, v in zip(section.headers, section.rows[0])]
+        pairs = [[h, v] for h, v in zip(section.headers, section.rows[0], strict=False)]
         return _Section(section.title, section.depth, [], pairs, section.ruled)
     return section
 

@@ -30,9 +30,7 @@ def upgrade() -> None:
         sa.Column("target_id", sa.String(12), nullable=True),
         sa.Column("requested_us", sa.BigInteger, nullable=False),
     )
-    op.create_index(
-        "ix_home_region_controls_account", "home_region_controls", ["account_id", "control_id"]
-    )
+    op.create_index("ix_home_region_controls_account", "home_region_controls", ["account_id", "control_id"])
     op.create_table(
         "streams",
         sa.Column("id", Id, primary_key=True, autoincrement=True),
@@ -56,9 +54,7 @@ def upgrade() -> None:
         sa.Column("update_us", sa.BigInteger, nullable=True),
         sa.Column("next_update_seconds", sa.BigInteger, nullable=True),
         sa.Column("stale_at_us", sa.BigInteger, nullable=True),
-        sa.UniqueConstraint(
-            "account_id", "stream_name", "name", name="uq_tasks_account_stream_name"
-        ),
+        sa.UniqueConstraint("account_id", "stream_name", "name", name="uq_tasks_account_stream_name"),
     )
     op.create_index("ix_tasks_stream", "tasks", ["stream_id", "id"])
     op.create_index("ix_tasks_stale", "tasks", ["account_id", "stale_at_us"])

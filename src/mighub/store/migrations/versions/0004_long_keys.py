@@ -56,9 +56,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute("DROP INDEX ix_discovered_resources_configuration")
-    op.execute(
-        "CREATE INDEX ix_discovered_resources_configuration ON discovered_resources (configuration_id, task_id)"
-    )
+    op.execute("CREATE INDEX ix_discovered_resources_configuration ON discovered_resources (configuration_id, task_id)")
     for table, parent, key, primary in KEYS:
         op.execute(f"DROP INDEX ix_{table}_order")
         op.execute(f"DROP INDEX uq_{table}_key")
