@@ -9,7 +9,8 @@ it is and however many rows the account holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, tuple_, update
@@ -141,6 +142,22 @@ class Transaction:
         if self._cursor is None:
             self._cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         return self._cursor
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo what the block changed if it raises, and only that; the rest of
+        the transaction stands. On the driver's cursor: SQLAlchemy's own path
+        costs ~35 µs a statement, and a batch takes one savepoint per unit."""
+        cursor = self.cursor
+        cursor.execute("SAVEPOINT unit")
+        try:
+            yield
+        except BaseException:
+            # Should the database itself have gone, this raises its own error instead.
+            cursor.execute("ROLLBACK TO SAVEPOINT unit")
+            cursor.execute("RELEASE SAVEPOINT unit")
+            raise
+        cursor.execute("RELEASE SAVEPOINT unit")
 
     def _insert(self, table: Any) -> Any:
         return dialect.insert(self.dialect, table)
