@@ -33,7 +33,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..clock import now_us
 from ..errors import InternalServerError, InvalidInputException, ServiceError, ServiceUnavailableException
-from .dialect import hub_engine, is_refused_value, is_retryable, is_unavailable, normalize_url
+from .dialect import hub_engine, is_refused_value, is_retryable, is_unavailable, normalize_url, profile
 from .migrate import ensure_schema
 from .transaction import Transaction
 
@@ -95,7 +95,8 @@ class Store:
 
     def __init__(self, url: str, *, readers: int = 4, writers: int | None = None, upgrade: bool = True) -> None:
         self.url = normalize_url(url)
-        self.dialect = self.url.get_backend_name()
+        self.profile = profile(self.url)
+        self.dialect = self.profile.name
         if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
             Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
         # Each writer holds one connection; readers share a small pool.
@@ -108,10 +109,7 @@ class Store:
             self.token_key = Transaction(conn).secret("tokens", new=secrets.token_bytes(64), now_us=now_us())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
-        # SQLite admits one writer at a time, so one thread does all the writing.
-        # PostgreSQL takes concurrent transactions, and a writer there spends most
-        # of its time waiting for round trips: several writers keep it busy.
-        count = writers if writers is not None else (1 if self.dialect == "sqlite" else 4)
+        count = writers if writers is not None else self.profile.writers
         self._writers = [
             threading.Thread(target=self._write_loop, name=f"mighub-write-{i}", daemon=True) for i in range(count)
         ]
@@ -229,7 +227,7 @@ class Store:
             if len(batch) == 1 and not outcomes[0][1]:
                 transaction.rollback()
                 return outcomes
-            transaction_id = self._transaction_id(tx)
+            transaction_id = self.profile.transaction_id(tx.cursor)
         except BaseException:
             if transaction.is_active:
                 transaction.rollback()
@@ -278,14 +276,6 @@ class Store:
             if is_retryable(exc):
                 raise  # the database refused the commit: nothing landed, run it again
             raise _CommitUnknown(outcomes, transaction_id, exc) from exc
-
-    def _transaction_id(self, tx: Transaction) -> str | None:
-        """The PostgreSQL transaction's id, if it wrote anything: what to ask
-        about should the connection go while it commits."""
-        if self.dialect != "postgresql":
-            return None
-        row = tx.cursor.execute("SELECT pg_current_xact_id_if_assigned()::text").fetchone()
-        return row[0] if row else None
 
     def _outcome(self, transaction_id: str | None, size: int) -> tuple[Any, bool | None]:
         """A fresh connection, and whether the transaction whose COMMIT was lost

@@ -134,6 +134,7 @@ class Transaction:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self.profile = dialect.profile(conn)
         self._cursor: Any = None
 
     @property
@@ -160,7 +161,7 @@ class Transaction:
         cursor.execute("RELEASE SAVEPOINT unit")
 
     def _insert(self, table: Any) -> Any:
-        return dialect.insert(self.dialect, table)
+        return self.profile.insert(table)
 
     # -- the hub's own secrets ---------------------------------------------------
 
