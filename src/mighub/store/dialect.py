@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import BigInteger, Connection, Engine, Table, any_, bindparam, create_engine, event, text
@@ -64,6 +65,10 @@ class Profile:
     # upgraded on purpose, with `mighub db upgrade`, while no old replica uses it.
     upgrades_itself = True
 
+    def location(self, url: URL) -> Path | None:
+        """The file that holds the database, if it is in one."""
+        return None if url.database in (None, "", ":memory:") else Path(url.database)
+
     def engine(self, url: URL, *, write: bool) -> Engine:
         """WAL, every commit durable before it returns, and transactions that
         are real ones (the sqlite3 module would open none for a SELECT, and would
@@ -120,6 +125,9 @@ class _PostgreSQL(Profile):
     # of its time waiting for round trips: several writers keep it busy.
     writers = 4
     upgrades_itself = False
+
+    def location(self, url: URL) -> Path | None:
+        return None
 
     def engine(self, url: URL, *, write: bool) -> Engine:
         return create_engine(url, pool_pre_ping=True, pool_size=8)

@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -97,8 +96,9 @@ class Store:
         self.url = normalize_url(url)
         self.profile = profile(self.url)
         self.dialect = self.profile.name
-        if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        location = self.profile.location(self.url)
+        if location is not None:
+            location.parent.mkdir(parents=True, exist_ok=True)
         # Each writer holds one connection; readers share a small pool.
         self._write_engine = hub_engine(self.url, write=True)
         self._read_engine = hub_engine(self.url, write=False)

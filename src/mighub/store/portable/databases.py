@@ -23,9 +23,7 @@ def make_engine(url: str, *, write: bool) -> Engine:
 
 def _sqlite_path(url: str) -> Path | None:
     parsed = normalize_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
+    return profile(parsed).location(parsed)
 
 
 def _prepare(conn: Connection, url: str, *, must_exist: bool) -> None:
