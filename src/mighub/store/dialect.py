@@ -64,6 +64,9 @@ class Profile:
     # The embedded default upgrades its schema itself; a shared database is
     # upgraded on purpose, with `mighub db upgrade`, while no old replica uses it.
     upgrades_itself = True
+    # Whether a long key (keys.py) is unique, and found, by its digest rather
+    # than by itself: PostgreSQL's index entries cannot hold the longest keys.
+    digests_long_keys = False
 
     def location(self, url: URL) -> Path | None:
         """The file that holds the database, if it is in one."""
@@ -125,6 +128,7 @@ class _PostgreSQL(Profile):
     # of its time waiting for round trips: several writers keep it busy.
     writers = 4
     upgrades_itself = False
+    digests_long_keys = True
 
     def location(self, url: URL) -> Path | None:
         return None
