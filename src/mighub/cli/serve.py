@@ -172,14 +172,12 @@ def run(args: argparse.Namespace) -> int:
 
     from ..server.app import App
     from ..server.hub import Hub, HubSettings
-    from ..store.dialect import driver_message
+    from ..store.dialect import driver_message, profile
     from ..store.engine import Store
     from ..store.migrate import SchemaError
 
     try:
-        # The embedded default upgrades itself; a shared database is upgraded
-        # on purpose, with `mighub db upgrade`, while no old replica uses it.
-        store = Store(url, upgrade=url.startswith("sqlite"))
+        store = Store(url, upgrade=profile(url).upgrades_itself)
     except SchemaError as exc:
         print(f"mighub: cannot use {database.shown}: {exc}", file=sys.stderr)
         return 2

@@ -1,12 +1,14 @@
-"""The little that differs between engines: the URL's driver and upserts."""
+"""What differs between SQLite and PostgreSQL: the URL's driver, and each engine's ``Profile``."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import BigInteger, Connection, Engine, Table, any_, bindparam, create_engine, event, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -50,39 +52,139 @@ def _masked(text: str) -> str:
     return _SECRET_QUERY.sub(r"\1***", _USERINFO.sub(r"\1:***@", text))
 
 
+class Profile:
+    """Everything the hub does differently on one engine, in one place: how it
+    connects and pools, how many writers it runs, upserts, locking, what to ask
+    about a lost COMMIT, and what export and import need. SQLite's is the
+    default; PostgreSQL's overrides what differs."""
+
+    name = "sqlite"
+    # SQLite admits one writer at a time, so one thread does all the writing.
+    writers = 1
+    # The embedded default upgrades its schema itself; a shared database is
+    # upgraded on purpose, with `mighub db upgrade`, while no old replica uses it.
+    upgrades_itself = True
+    # Whether a long key (keys.py) is unique, and found, by its digest rather
+    # than by itself: PostgreSQL's index entries cannot hold the longest keys.
+    digests_long_keys = False
+
+    def location(self, url: URL) -> Path | None:
+        """The file that holds the database, if it is in one."""
+        return None if url.database in (None, "", ":memory:") else Path(url.database)
+
+    def engine(self, url: URL, *, write: bool) -> Engine:
+        """WAL, every commit durable before it returns, and transactions that
+        are real ones (the sqlite3 module would open none for a SELECT, and would
+        issue its own BEGIN, which breaks savepoints); a writer takes the write
+        lock up front so a batch never has to upgrade a read lock halfway through."""
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+
+    def insert(self, table: Table) -> Any:
+        """An INSERT that can say what to do ON CONFLICT."""
+        return sqlite.insert(table)
+
+    def lock_schema(self, conn: Connection) -> None:
+        """Make replicas that start together take turns at the schema: on
+        SQLite the write transaction's lock already does."""
+
+    def transaction_id(self, cursor: Any) -> str | None:
+        """The open transaction's id, if it wrote anything: what to ask about
+        should the connection go while it commits. SQLite needs none: a COMMIT
+        that raised committed nothing."""
+        return None
+
+    def snapshot(self, conn: Connection) -> Connection:
+        """``conn`` set to read one consistent snapshot (an export of a live hub):
+        a SQLite transaction always is one."""
+        return conn
+
+    def among(self, column: Any, ids: list[int]) -> Any:
+        """``column IN ids``."""
+        return column.in_(ids)
+
+    def bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        """Many rows into ``table``, in ``conn``'s transaction."""
+        conn.execute(table.insert(), rows)  # sqlite3's executemany is quick
+
+
+class _PostgreSQL(Profile):
+    name = "postgresql"
+    # PostgreSQL takes concurrent transactions, and a writer there spends most
+    # of its time waiting for round trips: several writers keep it busy.
+    writers = 4
+    upgrades_itself = False
+    digests_long_keys = True
+
+    def location(self, url: URL) -> Path | None:
+        return None
+
+    def engine(self, url: URL, *, write: bool) -> Engine:
+        return create_engine(url, pool_pre_ping=True, pool_size=8)
+
+    def insert(self, table: Table) -> Any:
+        return postgresql.insert(table)
+
+    def lock_schema(self, conn: Connection) -> None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+
+    def transaction_id(self, cursor: Any) -> str | None:
+        row = cursor.execute("SELECT pg_current_xact_id_if_assigned()::text").fetchone()
+        return row[0] if row else None
+
+    def snapshot(self, conn: Connection) -> Connection:
+        return conn.execution_options(isolation_level="REPEATABLE READ")
+
+    def among(self, column: Any, ids: list[int]) -> Any:
+        # One array parameter, not one per id, which psycopg would otherwise
+        # spend longer rendering than the query takes.
+        return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
+
+    def bulk_insert(self, conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+        # COPY, in this same transaction: several times faster than one INSERT per
+        # row, which is what an executemany without RETURNING sends to PostgreSQL.
+        columns = list(rows[0])
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        names = ", ".join(f'"{c}"' for c in columns)
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
+
+
+# Any constant: replicas starting together on one PostgreSQL take turns here.
+_SCHEMA_LOCK = 0x6D6967687562
+_PROFILES = {profile.name: profile for profile in (Profile(), _PostgreSQL())}
+
+
+def profile(of: str | URL | Connection) -> Profile:
+    """The profile of a database URL, a backend's name, or an open connection."""
+    if isinstance(of, Connection):
+        name = of.dialect.name
+    elif isinstance(of, str) and of in _PROFILES:
+        name = of
+    else:
+        name = normalize_url(of).get_backend_name()
+    return _PROFILES[name]
+
+
 def hub_engine(url: str | URL, *, write: bool) -> Engine:
-    """An engine as the hub uses its database.
-
-    On SQLite: WAL, every commit durable before it returns, and transactions that
-    are real ones (the sqlite3 module would open none for a SELECT, and would
-    issue its own BEGIN, which breaks savepoints); a writer takes the write lock
-    up front so a batch never has to upgrade a read lock halfway through.
-    """
+    """An engine as the hub uses its database (see ``Profile.engine``)."""
     parsed = normalize_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(parsed, pool_pre_ping=True, pool_size=8)
-    engine = create_engine(parsed, connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
-
-
-def insert(dialect_name: str, table: Table) -> Any:
-    """An INSERT that can say what to do ON CONFLICT, on this engine."""
-    module = postgresql if dialect_name == "postgresql" else sqlite
-    return module.insert(table)
+    return profile(parsed).engine(parsed, write=write)
 
 
 def _driver_error(exc: BaseException) -> BaseException:

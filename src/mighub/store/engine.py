@@ -25,7 +25,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import text
@@ -33,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ..clock import now_us
 from ..errors import InternalServerError, InvalidInputException, ServiceError, ServiceUnavailableException
-from .dialect import hub_engine, is_refused_value, is_retryable, is_unavailable, normalize_url
+from .dialect import hub_engine, is_refused_value, is_retryable, is_unavailable, normalize_url, profile
 from .migrate import ensure_schema
 from .transaction import Transaction
 
@@ -60,6 +59,10 @@ class _Job:
     # A thread's caller waits on ``future``; an event loop's on ``waiter``.
     future: Future[Any] | None = None
     waiter: asyncio.Future[Any] | None = None
+
+
+class _Undo(Exception):
+    """A unit that failed with an answer for its caller: roll its savepoint back."""
 
 
 class _CommitUnknown(Exception):
@@ -91,9 +94,11 @@ class Store:
 
     def __init__(self, url: str, *, readers: int = 4, writers: int | None = None, upgrade: bool = True) -> None:
         self.url = normalize_url(url)
-        self.dialect = self.url.get_backend_name()
-        if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+        self.profile = profile(self.url)
+        self.dialect = self.profile.name
+        location = self.profile.location(self.url)
+        if location is not None:
+            location.parent.mkdir(parents=True, exist_ok=True)
         # Each writer holds one connection; readers share a small pool.
         self._write_engine = hub_engine(self.url, write=True)
         self._read_engine = hub_engine(self.url, write=False)
@@ -104,18 +109,13 @@ class Store:
             self.token_key = Transaction(conn).secret("tokens", new=secrets.token_bytes(64), now_us=now_us())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
-        # SQLite admits one writer at a time, so one thread does all the writing.
-        # PostgreSQL takes concurrent transactions, and a writer there spends most
-        # of its time waiting for round trips: several writers keep it busy.
-        count = writers if writers is not None else (1 if self.dialect == "sqlite" else 4)
+        count = writers if writers is not None else self.profile.writers
         self._writers = [
             threading.Thread(target=self._write_loop, name=f"mighub-write-{i}", daemon=True) for i in range(count)
         ]
         for writer in self._writers:
             writer.start()
         self._closed = False
-
-    # -- engines -----------------------------------------------------------------
 
     # -- writes ------------------------------------------------------------------
 
@@ -135,24 +135,32 @@ class Store:
         self._jobs.put(_Job(work, waiter=waiter))
         return await waiter
 
+    # The writer's loop, step by step: take a batch, run it (each unit in its
+    # savepoint), commit it (finding out what a lost COMMIT did), answer the callers.
+
     def _write_loop(self) -> None:
         conn = None
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                break
-            batch = [job]
-            while len(batch) < MAX_BATCH:
-                try:
-                    more = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    self._jobs.put(None)  # finish this batch, then stop
-                    break
-                batch.append(more)
+        while (batch := self._take_batch()) is not None:
             conn = self._write_batch(conn, batch)
         self._discard(conn)
+
+    def _take_batch(self) -> list[_Job] | None:
+        """Wait for a unit of work, then take those queued behind it, up to
+        MAX_BATCH; None once the store is closing."""
+        job = self._jobs.get()
+        if job is None:
+            return None
+        batch = [job]
+        while len(batch) < MAX_BATCH:
+            try:
+                more = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if more is None:
+                self._jobs.put(None)  # finish this batch, then stop
+                break
+            batch.append(more)
+        return batch
 
     def _write_batch(self, conn: Any, batch: list[_Job]) -> Any:
         """Run the batch until it is committed exactly once, or answer that the
@@ -166,7 +174,7 @@ class Store:
             try:
                 if conn is None:
                     conn = self._write_engine.connect()
-                self._run_batch(conn, batch)
+                self._answer(self._run_and_commit(conn, batch))
                 return conn
             except _CommitUnknown as unknown:
                 # The connection went while COMMIT was on its way: the batch may
@@ -175,35 +183,111 @@ class Store:
                 # associated"), so first ask the database what became of it.
                 log.warning("write batch of %d lost its connection while committing: %s", len(batch), unknown.cause)
                 self._discard(conn)
-                conn = None
-                try:
-                    conn = self._write_engine.connect()
-                    landed = self._landed(conn, unknown.transaction_id)
-                except Exception as exc:
-                    log.warning("cannot tell whether a write batch of %d was committed: %s", len(batch), exc)
-                    self._discard(conn)
-                    self._answer([(item, False, ServiceUnavailableException(UNKNOWN_OUTCOME)) for item in batch])
-                    return None
+                conn, landed = self._outcome(unknown.transaction_id, len(batch))
                 if landed is None:
-                    self._answer([(item, False, ServiceUnavailableException(UNKNOWN_OUTCOME)) for item in batch])
+                    self._refuse(batch, UNKNOWN_OUTCOME)
                     return conn
                 if landed:
                     self._answer(unknown.outcomes)
                     return conn
                 # Not committed: nothing of it is in the database, so running it
                 # again is safe, like after any other failure.
-                if tries <= 0:
-                    error = ServiceUnavailableException("The hub's database is unavailable; retry later")
-                    self._answer([(item, False, error) for item in batch])
-                    return conn
             except Exception as exc:  # the database itself failed before COMMIT: nothing was committed
                 log.warning("write batch of %d failed: %s", len(batch), exc)
                 self._discard(conn)
                 conn = None
-                if tries <= 0:
-                    error = ServiceUnavailableException("The hub's database is unavailable; retry later")
-                    self._answer([(item, False, error) for item in batch])
-                    return None
+            if tries <= 0:
+                self._refuse(batch, "The hub's database is unavailable; retry later")
+                return conn
+
+    def _run_and_commit(self, conn: Any, batch: list[_Job]) -> list[tuple[_Job, bool, Any]]:
+        # Another replica's transaction may deadlock with this one; the database
+        # then aborts one of them, and the units of work, which read everything
+        # they decide on, are simply run again.
+        attempt = 1
+        while True:
+            try:
+                return self._transact(conn, batch)
+            except Exception as exc:
+                if attempt == 5 or not is_retryable(exc):
+                    raise
+            attempt += 1
+
+    def _transact(self, conn: Any, batch: list[_Job]) -> list[tuple[_Job, bool, Any]]:
+        """Run the batch in one transaction; commit what succeeded.
+
+        A batch of one needs no savepoint: if its unit fails, the whole
+        transaction is rolled back instead (savepoints are a third of the
+        statements of a notification).
+        """
+        transaction = conn.begin()
+        try:
+            tx = Transaction(conn)
+            outcomes = self._run(tx, batch)
+            if len(batch) == 1 and not outcomes[0][1]:
+                transaction.rollback()
+                return outcomes
+            transaction_id = self.profile.transaction_id(tx.cursor)
+        except BaseException:
+            if transaction.is_active:
+                transaction.rollback()
+            raise
+        self._commit(transaction, outcomes, transaction_id)
+        return outcomes
+
+    @classmethod
+    def _run(cls, tx: Transaction, batch: list[_Job]) -> list[tuple[_Job, bool, Any]]:
+        """Run every unit; one that fails is undone alone, inside its savepoint."""
+        if len(batch) == 1:
+            return [cls._run_unit(tx, batch[0])]
+        outcomes = []
+        for job in batch:
+            try:
+                with tx.savepoint():
+                    outcome = cls._run_unit(tx, job)
+                    if not outcome[1]:
+                        raise _Undo
+            except _Undo:
+                pass
+            outcomes.append(outcome)
+        return outcomes
+
+    @staticmethod
+    def _run_unit(tx: Transaction, job: _Job) -> tuple[_Job, bool, Any]:
+        """The unit's result, or the error to answer it with."""
+        try:
+            return job, True, job.work(tx)
+        except ServiceError as exc:
+            return job, False, exc
+        except Exception as exc:
+            if is_retryable(exc) or is_unavailable(exc):
+                raise  # the whole batch is run again, or fails as unavailable
+            refused = is_refused_value(exc)
+            if refused is not None:
+                return job, False, InvalidInputException(refused)
+            log.exception("unit of work failed")
+            return job, False, InternalServerError("The hub failed to apply the change")
+
+    @staticmethod
+    def _commit(transaction: Any, outcomes: list[tuple[_Job, bool, Any]], transaction_id: str | None) -> None:
+        try:
+            transaction.commit()
+        except Exception as exc:
+            if is_retryable(exc):
+                raise  # the database refused the commit: nothing landed, run it again
+            raise _CommitUnknown(outcomes, transaction_id, exc) from exc
+
+    def _outcome(self, transaction_id: str | None, size: int) -> tuple[Any, bool | None]:
+        """A fresh connection, and whether the transaction whose COMMIT was lost
+        landed (None: cannot tell)."""
+        conn = None
+        try:
+            conn = self._write_engine.connect()
+            return conn, self._landed(conn, transaction_id)
+        except Exception as exc:
+            log.warning("cannot tell whether a write batch of %d was committed: %s", size, exc)
+            self._discard(conn)
+            return None, None
 
     def _landed(self, conn: Any, transaction_id: str | None) -> bool | None:
         """Whether the transaction was committed: True, False, or None when the
@@ -233,19 +317,9 @@ class Store:
             except Exception:
                 pass
 
-    def _run_batch(self, conn: Any, batch: list[_Job]) -> None:
-        # Another replica's transaction may deadlock with this one; the database
-        # then aborts one of them, and the units of work, which read everything
-        # they decide on, are simply run again.
-        for attempt in range(5):
-            try:
-                outcomes = self._try_batch(conn, batch)
-                break
-            except Exception as exc:
-                if attempt == 4 or not is_retryable(exc):
-                    raise
-        # Committed: now, and only now, the callers hear back.
-        self._answer(outcomes)
+    def _refuse(self, batch: list[_Job], message: str) -> None:
+        error = ServiceUnavailableException(message)
+        self._answer([(job, False, error) for job in batch])
 
     @staticmethod
     def _answer(outcomes: list[tuple[_Job, bool, Any]]) -> None:
@@ -263,68 +337,6 @@ class Store:
                 job.future.set_result(value)
             else:
                 job.future.set_exception(value)
-
-    def _try_batch(self, conn: Any, batch: list[_Job]) -> list[tuple[_Job, bool, Any]]:
-        """Run the batch in one transaction; commit what succeeded.
-
-        Each unit runs inside its own savepoint, so one that fails is undone
-        alone. A batch of one needs none: if its unit fails, the whole
-        transaction is rolled back instead (savepoints are a third of the
-        statements of a notification).
-        """
-        outcomes: list[tuple[_Job, bool, Any]] = []
-        isolate = len(batch) > 1
-        transaction = conn.begin()
-        try:
-            tx = Transaction(conn)
-            for job in batch:
-                if isolate:  # on the driver's cursor: SQLAlchemy's own path costs ~35 µs a statement
-                    tx.cursor.execute("SAVEPOINT unit")
-                try:
-                    result = job.work(tx)
-                except ServiceError as exc:
-                    failure: ServiceError = exc
-                except Exception as exc:
-                    if is_retryable(exc) or is_unavailable(exc):
-                        raise  # the whole batch is run again, or fails as unavailable
-                    refused = is_refused_value(exc)
-                    if refused is not None:
-                        failure = InvalidInputException(refused)
-                    else:
-                        log.exception("unit of work failed")
-                        failure = InternalServerError("The hub failed to apply the change")
-                else:
-                    if isolate:
-                        tx.cursor.execute("RELEASE SAVEPOINT unit")
-                    outcomes.append((job, True, result))
-                    continue
-                if isolate:
-                    tx.cursor.execute("ROLLBACK TO SAVEPOINT unit")
-                    tx.cursor.execute("RELEASE SAVEPOINT unit")
-                outcomes.append((job, False, failure))
-            if not (isolate or outcomes[0][1]):
-                transaction.rollback()
-                return outcomes
-            transaction_id = self._transaction_id(tx)
-        except BaseException:
-            if transaction.is_active:
-                transaction.rollback()
-            raise
-        try:
-            transaction.commit()
-        except Exception as exc:
-            if is_retryable(exc):
-                raise  # the database refused the commit: nothing landed, run it again
-            raise _CommitUnknown(outcomes, transaction_id, exc) from exc
-        return outcomes
-
-    def _transaction_id(self, tx: Transaction) -> str | None:
-        """The PostgreSQL transaction's id, if it wrote anything: what to ask
-        about should the connection go while it commits."""
-        if self.dialect != "postgresql":
-            return None
-        row = tx.cursor.execute("SELECT pg_current_xact_id_if_assigned()::text").fetchone()
-        return row[0] if row else None
 
     # -- reads -------------------------------------------------------------------
 

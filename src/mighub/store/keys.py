@@ -20,6 +20,8 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, and_, func, literal_column, select
 
+from .dialect import Profile, profile
+
 # Characters of a key in its ordering index: 4 bytes each at most, well inside
 # an index entry beside the parent's id.
 PREFIX = 500
@@ -38,30 +40,30 @@ class LongKey:
         self.parents = tuple(parents)
         self.key = key
 
-    def conflict_target(self, dialect: str) -> list[Any]:
+    def conflict_target(self, engine: Profile) -> list[Any]:
         """The columns (or expressions) of the unique index, for ON CONFLICT."""
-        return [*self.parents, func.mighub_key_digest(self.key) if dialect == "postgresql" else self.key]
+        return [*self.parents, func.mighub_key_digest(self.key) if engine.digests_long_keys else self.key]
 
-    def equals(self, dialect: str, value: str) -> Any:
-        if dialect != "postgresql":
+    def equals(self, engine: Profile, value: str) -> Any:
+        if not engine.digests_long_keys:
             return self.key == value
         # The digest finds the row through the index; the key itself decides.
         return and_(func.mighub_key_digest(self.key) == func.mighub_key_digest(value), self.key == value)
 
-    def in_(self, dialect: str, values: Sequence[str]) -> Any:
-        if dialect != "postgresql":
+    def in_(self, engine: Profile, values: Sequence[str]) -> Any:
+        if not engine.digests_long_keys:
             return self.key.in_(list(values))
         digests = [func.mighub_key_digest(v) for v in values]
         return and_(func.mighub_key_digest(self.key).in_(digests), self.key.in_(list(values)))
 
-    def order_by(self, dialect: str) -> list[Any]:
-        if dialect != "postgresql":
+    def order_by(self, engine: Profile) -> list[Any]:
+        if not engine.digests_long_keys:
             return [self.key]
         return [prefix(self.key), self.key]
 
-    def after(self, dialect: str, value: str) -> Any:
+    def after(self, engine: Profile, value: str) -> Any:
         """Keys that come after ``value``, for the next page."""
-        if dialect != "postgresql":
+        if not engine.digests_long_keys:
             return self.key > value
         # Implied by the second condition; there so that the index range starts there.
         return and_(prefix(self.key) >= prefix(value), self.key > value)
@@ -70,7 +72,7 @@ class LongKey:
         """The key of these parents that begins with ``head`` and has this
         SHA-256 digest, if a row still has it."""
         where = [column == value for column, value in zip(self.parents, parents, strict=True)]
-        if conn.dialect.name == "postgresql":
+        if profile(conn).digests_long_keys:
             # One probe of the unique index on (parents, digest).
             return conn.execute(select(self.key).where(*where, func.mighub_key_digest(self.key) == digest)).scalar()
         # SQLite indexes the key itself: the keys that begin with ``head`` follow it

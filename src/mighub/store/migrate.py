@@ -8,7 +8,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
+
+from .dialect import profile
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -38,18 +40,13 @@ def apply_migrations(conn: Connection) -> None:
     command.upgrade(_config(conn), "head")
 
 
-# Any constant: replicas starting together on one PostgreSQL take turns here.
-_MIGRATION_LOCK = 0x6D6967687562
-
-
 def ensure_schema(conn: Connection, *, upgrade: bool) -> None:
     """Bring the schema to this version's head, or say why it cannot be used.
 
     ``upgrade=False`` still initialises an empty database: there is nothing to
     lose, and a first start should just work.
     """
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
+    profile(conn).lock_schema(conn)
     current = current_revision(conn)
     head = head_revision()
     if current == head:

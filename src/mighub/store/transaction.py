@@ -9,7 +9,8 @@ it is and however many rows the account holds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, tuple_, update
@@ -132,7 +133,7 @@ _APPLY_STATE = Prepared(
 class Transaction:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.dialect = conn.dialect.name
+        self.profile = dialect.profile(conn)
         self._cursor: Any = None
 
     @property
@@ -142,8 +143,24 @@ class Transaction:
             self._cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         return self._cursor
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo what the block changed if it raises, and only that; the rest of
+        the transaction stands. On the driver's cursor: SQLAlchemy's own path
+        costs ~35 µs a statement, and a batch takes one savepoint per unit."""
+        cursor = self.cursor
+        cursor.execute("SAVEPOINT unit")
+        try:
+            yield
+        except BaseException:
+            # Should the database itself have gone, this raises its own error instead.
+            cursor.execute("ROLLBACK TO SAVEPOINT unit")
+            cursor.execute("RELEASE SAVEPOINT unit")
+            raise
+        cursor.execute("RELEASE SAVEPOINT unit")
+
     def _insert(self, table: Any) -> Any:
-        return dialect.insert(self.dialect, table)
+        return self.profile.insert(table)
 
     # -- the hub's own secrets ---------------------------------------------------
 
@@ -315,7 +332,7 @@ class Transaction:
             key = ASSOCIATIONS["discovered_resource"][1]
             query = query.join(
                 discovered_resources,
-                and_(discovered_resources.c.task_id == c.id, key.equals(self.dialect, configuration_id)),
+                and_(discovered_resources.c.task_id == c.id, key.equals(self.profile, configuration_id)),
             )
         if after is not None:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
@@ -380,7 +397,7 @@ class Transaction:
         """Associate ``key`` with the task, or update the association's values."""
         table, long_key, _ = ASSOCIATIONS[kind]
         query = self._insert(table).values(task_id=task_id, **{long_key.key.name: key}, **values)
-        target = long_key.conflict_target(self.dialect)
+        target = long_key.conflict_target(self.profile)
         if values:
             query = query.on_conflict_do_update(index_elements=target, set_=values)
         else:
@@ -389,15 +406,15 @@ class Transaction:
 
     def disassociate(self, kind: str, task_id: int, key: str) -> int:
         table, long_key, _ = ASSOCIATIONS[kind]
-        result = self.conn.execute(delete(table).where(table.c.task_id == task_id, long_key.equals(self.dialect, key)))
+        result = self.conn.execute(delete(table).where(table.c.task_id == task_id, long_key.equals(self.profile, key)))
         return result.rowcount
 
     def list_associations(self, kind: str, task_id: int, *, after: str | None, limit: int) -> list[Association]:
         table, key, row = ASSOCIATIONS[kind]
         query = select(*columns(table, row)).where(table.c.task_id == task_id)
         if after is not None:
-            query = query.where(key.after(self.dialect, after))
-        return list(map(row._make, self.conn.execute(query.order_by(*key.order_by(self.dialect)).limit(limit))))
+            query = query.where(key.after(self.profile, after))
+        return list(map(row._make, self.conn.execute(query.order_by(*key.order_by(self.profile)).limit(limit))))
 
     def association_key(self, kind: str, task_id: int, head: str, digest: bytes) -> str | None:
         """The key associated with the task that begins with ``head`` and has this
@@ -409,7 +426,7 @@ class Transaction:
     def application_state(self, account_id: str, application_id: str) -> ApplicationState | None:
         c = application_states.c
         query = select(*columns(application_states, ApplicationState)).where(
-            c.account_id == account_id, APPLICATION.equals(self.dialect, application_id)
+            c.account_id == account_id, APPLICATION.equals(self.profile, application_id)
         )
         row = self.conn.execute(query).first()
         return ApplicationState._make(row) if row else None
@@ -420,7 +437,7 @@ class Transaction:
             account_id=account_id, application_id=application_id, status=status, update_us=update_us
         )
         query = query.on_conflict_do_update(
-            index_elements=APPLICATION.conflict_target(self.dialect),
+            index_elements=APPLICATION.conflict_target(self.profile),
             set_={"status": query.excluded.status, "update_us": query.excluded.update_us},
             where=application_states.c.update_us <= query.excluded.update_us,
         )
@@ -437,10 +454,10 @@ class Transaction:
         c = application_states.c
         query = select(*columns(application_states, ApplicationState)).where(c.account_id == account_id)
         if application_ids is not None:
-            query = query.where(APPLICATION.in_(self.dialect, application_ids))
+            query = query.where(APPLICATION.in_(self.profile, application_ids))
         if after is not None:
-            query = query.where(APPLICATION.after(self.dialect, after))
-        ordered = query.order_by(*APPLICATION.order_by(self.dialect)).limit(limit)
+            query = query.where(APPLICATION.after(self.profile, after))
+        ordered = query.order_by(*APPLICATION.order_by(self.profile)).limit(limit)
         return list(map(ApplicationState._make, self.conn.execute(ordered)))
 
     def application_id(self, account_id: str, head: str, digest: bytes) -> str | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from ..dialect import display_url, hub_engine, normalize_url
+from ..dialect import display_url, hub_engine, normalize_url, profile
 from ..migrate import SchemaError, current_revision, ensure_schema
 from .records import PortableError
 
@@ -23,9 +23,7 @@ def make_engine(url: str, *, write: bool) -> Engine:
 
 def _sqlite_path(url: str) -> Path | None:
     parsed = normalize_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
+    return profile(parsed).location(parsed)
 
 
 def _prepare(conn: Connection, url: str, *, must_exist: bool) -> None:
@@ -34,7 +32,7 @@ def _prepare(conn: Connection, url: str, *, must_exist: bool) -> None:
     if must_exist and current_revision(conn) is None:
         raise PortableError(f"{display_url(url)} holds no mighub schema: nothing to export")
     try:
-        ensure_schema(conn, upgrade=conn.dialect.name == "sqlite")
+        ensure_schema(conn, upgrade=profile(conn).upgrades_itself)
     except SchemaError as exc:
         raise PortableError(f"cannot use {display_url(url)}: {exc}") from exc
 
@@ -48,8 +46,7 @@ def reading(url: str) -> Iterator[Connection]:
     engine = make_engine(url, write=False)
     try:
         with engine.connect() as conn:
-            if conn.dialect.name == "postgresql":
-                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            conn = profile(conn).snapshot(conn)
             with conn.begin():
                 _prepare(conn, url, must_exist=True)
                 yield conn

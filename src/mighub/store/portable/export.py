@@ -6,10 +6,10 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, any_, bindparam, false, func, select, tuple_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, false, func, select, tuple_
 
 from .. import portable  # PAGE and BATCH are read from the package when used, so it can tune them
+from ..dialect import profile
 from ..schema import streams, tasks
 from .records import KINDS, TASK_CHILDREN, Kind
 
@@ -30,12 +30,6 @@ def _record(kind: Kind, row: Any, owner: tuple[str, str, str] | None = None) -> 
         # A child's first three fields are its owner's key (_OWNER).
         record[f.name] = owner[i] if f.owner else values[f.column]  # type: ignore[index]
     return record
-
-
-def _among(column: Any, ids: list[int]) -> Any:
-    """``column IN ids``; on PostgreSQL as one array parameter, not one per id,
-    which psycopg would otherwise spend longer rendering than the query takes."""
-    return column == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))
 
 
 def _simple(conn: Connection, kind: Kind, keys: tuple[str, ...], *where: Any) -> Iterator[dict[str, Any]]:
@@ -82,13 +76,13 @@ def _tasks(conn: Connection) -> Iterator[dict[str, Any]]:
 def _children(conn: Connection, kind: Kind, owners: dict[int, tuple[str, str, str]]) -> Iterator[dict[str, Any]]:
     table = kind.table
     own = [table.c[f.column] for f in kind.fields if not f.owner]
-    ids, pg = list(owners), conn.dialect.name == "postgresql"
+    ids, among = list(owners), profile(conn).among
     query = (
         select(table.c.task_id, *own)
         .select_from(table.join(tasks, tasks.c.id == table.c.task_id))
         # Both sides filtered: else PostgreSQL may hash-join against every task, per page.
-        .where(_among(table.c.task_id, ids) if pg else table.c.task_id.in_(ids))
-        .where(_among(tasks.c.id, ids) if pg else tasks.c.id.in_(ids))
+        .where(among(table.c.task_id, ids))
+        .where(among(tasks.c.id, ids))
         # In the page's order (by the tasks' natural keys), whatever the ids.
         .order_by(tasks.c.account_id, tasks.c.stream_name, tasks.c.name, *(table.c[c] for c in kind.order))
         .execution_options(yield_per=portable.BATCH)

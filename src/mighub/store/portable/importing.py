@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Table, func, select, tuple_
 from sqlalchemy.exc import DBAPIError
 
 from .. import portable  # BATCH and _CACHE are read from the package when used, so it can tune them
+from ..dialect import profile
 from ..schema import home_region_controls, streams, tasks
 from .records import KINDS, TASK_CHILDREN, Kind, PortableError, Progress, check_record
 
@@ -102,17 +103,7 @@ class _Loader:
         self.result.kept[kind.type] += len(batch) - len(rows)
 
     def _insert(self, table: Table, rows: list[dict[str, Any]]) -> None:
-        if self.conn.dialect.name != "postgresql":
-            self.conn.execute(table.insert(), rows)  # sqlite3's executemany is quick
-            return
-        # COPY, in this same transaction: several times faster than one INSERT per
-        # row, which is what an executemany without RETURNING sends to PostgreSQL.
-        columns = list(rows[0])
-        cursor = self.conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        names = ", ".join(f'"{c}"' for c in columns)
-        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row([row[c] for c in columns])
+        profile(self.conn).bulk_insert(self.conn, table, rows)
 
     def _insert_tasks(self, rows: list[dict[str, Any]]) -> None:
         # Their ids come back with them: the children that follow need no lookup.
