@@ -12,16 +12,13 @@ tokens and the pages are the point, not the wire.
 from __future__ import annotations
 
 import asyncio
-import base64
 import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
 import pytest
-from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from mighub.context import RequestContext
 from mighub.errors import InvalidInputException
@@ -283,11 +280,3 @@ def test_a_cut_key_is_cut_at_a_character_boundary() -> None:
         assert TOKEN.fullmatch(token)
         cut = pages.open(token)
         assert isinstance(cut, pagination.Cut) and key.startswith(cut.head[0])
-
-
-def test_tokens_sealed_as_json_by_earlier_versions_still_open() -> None:
-    """Earlier versions sealed the key as JSON: such tokens stay good across an upgrade."""
-    scope = orjson.dumps([ACCOUNT, "ListMigrationTasks", None])
-    token = base64.b64encode(AESSIV(bytes(64)).encrypt(orjson.dumps(["s", "t"]).ljust(256), [scope])).decode()
-    pages = pagination.Tokens(bytes(64)).pages(pagination.Listing("ListMigrationTasks", (str, str)), ACCOUNT, None)
-    assert pages.open(token) == ("s", "t")

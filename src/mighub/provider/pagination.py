@@ -132,7 +132,7 @@ class Pages:
             plain = self._aead.decrypt(sealed, [self._scope])
             return _typed(_unpack(plain), self._listing)
         except (ValueError, binascii.Error, InvalidTag, msgpack.UnpackException):
-            # orjson.JSONDecodeError and most of msgpack's errors are ValueErrors
+            # most of msgpack's errors are ValueErrors
             raise InvalidInputException(
                 f"Value at '{self._field}' failed to satisfy constraint: Member must be a token "
                 "returned by a previous call of this operation with the same arguments"
@@ -202,8 +202,6 @@ def _pack(parts: list[Any]) -> bytes:
 
 
 def _unpack(plain: bytes) -> Any:
-    if plain[:1] == b"[":  # sealed as JSON by earlier versions (MessagePack never starts so)
-        return orjson.loads(plain)
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=True, max_buffer_size=len(plain))
     unpacker.feed(plain)
     parts = unpacker.unpack()
