@@ -38,6 +38,16 @@ def databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
 
 
 # -- fixtures -----------------------------------------------------------------------
+@pytest.fixture
+def store(databases: Databases, tmp_path: Path) -> Iterator[Any]:
+    """An in-process ``Store`` over a fresh, empty database of the test's backend."""
+    from mighub.store.engine import Store
+
+    found = Store(databases.fresh_url(tmp_path))
+    yield found
+    found.close()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[MighubServer]:
     """The shared server (default preset home region us-east-1)."""

@@ -5,26 +5,14 @@ annotations."""
 from __future__ import annotations
 
 import typing
-from collections.abc import Iterator
-from pathlib import Path
 from types import UnionType
 from typing import Any
-
-import pytest
 
 from mighub.store import rows
 from mighub.store.engine import Store
 from mighub.store.transaction import Transaction
 
 ACCOUNT = "111122223333"
-
-
-@pytest.fixture
-def store(databases: Any, tmp_path: Path) -> Iterator[Store]:
-    url = databases.fresh_url(tmp_path)
-    found = Store(url)
-    yield found
-    found.close()
 
 
 def typed(row: Any, kind: type) -> None:

@@ -3,24 +3,12 @@ raises, and only that: the rest of the transaction is committed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import pytest
 
 from mighub.store.engine import Store
 from mighub.store.transaction import Transaction
 
 ACCOUNT = "111122223333"
-
-
-@pytest.fixture
-def store(databases: Any, tmp_path: Path) -> Iterator[Store]:
-    url = databases.fresh_url(tmp_path)
-    found = Store(url)
-    yield found
-    found.close()
 
 
 def test_a_block_that_raises_is_undone_alone(store: Store) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,14 +31,6 @@ VENDOR = "DMS"
 # Streams ordered around the vendor's ("AAA…" < "DMS" < "ZZZ…"), with tasks the vendor may not see.
 HIDDEN_STREAMS = ("AAA-secret", "DMR-secret", "DMSX-secret", "ZZZ-secret")
 CONFIGURATION = "d-shared"
-
-
-@pytest.fixture
-def store(databases: Any, tmp_path: Path) -> Iterator[Store]:
-    url = databases.fresh_url(tmp_path)
-    found = Store(url)
-    yield found
-    found.close()
 
 
 @pytest.fixture
