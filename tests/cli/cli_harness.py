@@ -150,9 +150,7 @@ class _AwsModules:
     def data_path(self, env: dict[str, str]) -> str:
         """AWS_DATA_PATH as importing awscli sets it in a fresh ``aws`` process: the given
         directories (expanded), then awscli's own data (while ``active``)."""
-        given = [
-            os.path.expanduser(os.path.expandvars(p)) for p in env.get("AWS_DATA_PATH", "").split(os.pathsep) if p
-        ]
+        given = [os.path.expanduser(os.path.expandvars(p)) for p in env.get("AWS_DATA_PATH", "").split(os.pathsep) if p]
         return os.pathsep.join([*given, str(Path(sys.modules["awscli"].__file__ or "").parent / "data")])
 
 
