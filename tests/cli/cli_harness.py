@@ -123,6 +123,7 @@ class _AwsModules:
     def __init__(self) -> None:
         self.modules: dict[str, ModuleType] = {}
         self.meta_path: list[Any] = []
+        self.loaders: dict[str | None, Any] = {}
 
     @contextlib.contextmanager
     def active(self) -> Iterator[None]:
@@ -146,6 +147,12 @@ class _AwsModules:
             self.modules = {name: sys.modules.pop(name) for name in list(sys.modules) if _aliased(name)}
             sys.modules.update(saved_modules)
             sys.meta_path[:] = saved_meta_path
+
+    def loader(self, data_path: str | None) -> Any:
+        """botocore's data loader for ``data_path`` (while ``active``), one per value."""
+        if data_path not in self.loaders:
+            self.loaders[data_path] = sys.modules["botocore.loaders"].create_loader(data_path)
+        return self.loaders[data_path]
 
     def data_path(self, env: dict[str, str]) -> str:
         """AWS_DATA_PATH as importing awscli sets it in a fresh ``aws`` process: the given
@@ -262,7 +269,15 @@ def _call_mighub(args: list[str]) -> object:
 
 
 def _call_aws(args: list[str]) -> object:
-    return sys.modules["awscli.clidriver"].create_clidriver().main(args)
+    driver = sys.modules["awscli.clidriver"].create_clidriver()
+    session = driver.session
+    # The session's own data loader, as botocore makes it, but shared by the runs that
+    # read models from the same directories: each fresh session would otherwise parse
+    # botocore's 1 MB endpoints table and scan its 400 service directories again.
+    session._components.lazy_register_component(
+        "data_loader", lambda: _AWS.loader(session.get_config_variable("data_path"))
+    )
+    return driver.main(args)
 
 
 _ENTRY_POINTS: dict[str, Callable[[list[str]], object]] = {"mighub": _call_mighub, "aws": _call_aws}
@@ -270,13 +285,14 @@ _ENTRY_POINTS: dict[str, Callable[[list[str]], object]] = {"mighub": _call_mighu
 
 def run_in_process(name: str, args: tuple[str, ...], env: dict[str, str], cwd: Path | None = None) -> Result:
     """Run CLI ``name`` (``mighub`` or ``aws``) in this process, as ``run_process`` would."""
+    argv = [tool(name), *args]
     sys.stdout.flush()
     sys.stderr.flush()
     modules = _AWS.active() if name == "aws" else contextlib.nullcontext()
     with _fd_captured(1) as child_out, _fd_captured(2) as child_err, modules:
         if name == "aws":
             env = dict(env, AWS_DATA_PATH=_AWS.data_path(env))
-        with _isolated([tool(name), *args], env, cwd) as (out, err):
+        with _isolated(argv, env, cwd) as (out, err):
             try:
                 status = _ENTRY_POINTS[name](list(args))
             except SystemExit as e:
@@ -299,7 +315,7 @@ class Clis:
     """Both CLIs under one environment."""
 
     env: dict[str, str]
-    _oracle: dict[tuple[str, ...], Result] = field(default_factory=dict, repr=False)
+    _oracle: dict[tuple[str, ...], Result] = field(default_factory=dict, init=False, repr=False)
 
     def run(
         self,

@@ -1,5 +1,6 @@
 """What mighub does beyond matching the aws CLI's stdout: exit codes, zero-config
-defaults, help, YAML output and the global options."""
+defaults, help, YAML output and the global options (in process, but for the exit code of
+an unreachable endpoint, which the console script reports as a process)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from pathlib import Path
 
 import yaml
-from cli_harness import Hub, _free_port
+from cli_harness import Hub, free_port
 
 
 def _bare_env(hub: Hub, tmp_path: Path) -> dict[str, str]:
@@ -67,9 +68,10 @@ def test_unreachable_endpoint_exits_255(cli_hub: Hub) -> None:
         "mgh",
         "list-progress-update-streams",
         "--endpoint-url",
-        f"http://127.0.0.1:{_free_port()}",
+        f"http://127.0.0.1:{free_port()}",
         "--cli-connect-timeout",
         "1",
+        process=True,
     )
     assert r.code == 255 and "Could not connect to the endpoint URL" in r.stderr
 
