@@ -1,8 +1,8 @@
 """The real aws CLI against mighub (the shared server of every store backend),
 configured only through the environment.
 
-The aws CLI runs in process through the harness; the seed command's dry run and its
-final description run ``aws`` as a process, as a user types them."""
+The aws CLI runs in process through the harness; the seed command's dry run runs
+``aws`` as a process, as a user types it."""
 
 from __future__ import annotations
 
@@ -99,7 +99,6 @@ def test_seed_command(aws: Any) -> None:
         task,
         "--output",
         "json",
-        process=True,
     )
     described = json.loads(out.stdout)["MigrationTask"]
     assert described["ProgressUpdateStream"] == stream
