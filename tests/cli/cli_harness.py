@@ -136,11 +136,13 @@ class _AwsModules:
             sys.meta_path[:] = self.meta_path
         try:
             if first:
-                with warnings.catch_warnings():
-                    importlib.import_module("awscli.clidriver")  # adds its finder, sets AWS_DATA_PATH
+                try:
+                    with warnings.catch_warnings():
+                        importlib.import_module("awscli.clidriver")  # adds its finder, sets AWS_DATA_PATH
+                finally:
+                    os.environ.clear()
+                    os.environ.update(saved_env)
                 self.meta_path = list(sys.meta_path)
-                os.environ.clear()
-                os.environ.update(saved_env)
             yield
         finally:
             # Whatever the run imported stays with awscli for the next run.
