@@ -1,5 +1,5 @@
 """The help pages' syntax examples and the input skeletons, in process, against the
-installed aws CLI run as a black box.
+installed aws CLI run as a black box (in process too, through the harness).
 
 Each case runs ``aws <service> <op> help`` (or ``--generate-cli-skeleton``) once and compares
 every option's "Shorthand Syntax", "JSON Syntax" and "Syntax" blocks with ours for the same
@@ -11,9 +11,7 @@ structures and through lists, lists of lists and nesting too deep for shorthand.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ import botocore.loaders
 import pytest
 from botocore import xform_name
 from botocore.model import OperationModel, ServiceModel
-from cli_harness import _tool
+from cli_harness import Clis
 
 from mighub.cli.aws import skeleton, syntax
 
@@ -66,16 +64,15 @@ def _operation(case: str) -> OperationModel:
     return model.operation_model(names[command])
 
 
-def _aws(*args: str) -> str:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_PAGER="", COLUMNS="80", AWS_DEFAULT_REGION="us-east-1")
-    proc = subprocess.run([_tool("aws"), *args], capture_output=True, text=True, env=env, timeout=120, check=True)
-    return proc.stdout
+def _aws(clis: Clis, *args: str) -> str:
+    result = clis.aws_once(*args)
+    assert result.code == 0, result
+    return result.stdout
 
 
-def _aws_blocks(case: str) -> dict[str, dict[str, str]]:
+def _aws_blocks(clis: Clis, case: str) -> dict[str, dict[str, str]]:
     """Option name -> block title -> block text, read from the rendered help page."""
-    page = re.sub(r".\x08", "", _aws(*case.split(":"), "help"))  # drop overstrike bold
+    page = re.sub(r".\x08", "", _aws(clis, *case.split(":"), "help"))  # drop overstrike bold
     options = page.split("\nOPTIONS\n", 1)[1].split("\nGLOBAL OPTIONS\n", 1)[0].split("\n")
     blocks: dict[str, dict[str, str]] = {}
     option = ""
@@ -115,8 +112,8 @@ def _our_blocks(operation: OperationModel) -> dict[str, dict[str, str]]:
 
 
 @pytest.mark.parametrize("case", HELP_CASES)
-def test_syntax_examples_as_aws_prints_them(case: str) -> None:
-    theirs = _aws_blocks(case)
+def test_syntax_examples_as_aws_prints_them(clis: Clis, case: str) -> None:
+    theirs = _aws_blocks(clis, case)
     ours = _our_blocks(_operation(case))
     assert theirs, "no syntax blocks found in the aws CLI's help page"
     assert ours == theirs
@@ -134,9 +131,9 @@ def _first_enum_values(shape: Any, value: Any) -> Any:
 
 
 @pytest.mark.parametrize("case", SKELETON_CASES)
-def test_input_skeleton_as_aws_prints_it(case: str) -> None:
+def test_input_skeleton_as_aws_prints_it(clis: Clis, case: str) -> None:
     operation = _operation(case)
-    theirs = json.loads(_aws(*case.split(":"), "--generate-cli-skeleton"))
+    theirs = json.loads(_aws(clis, *case.split(":"), "--generate-cli-skeleton"))
     ours = json.loads(skeleton.to_json(skeleton.input_skeleton(operation)))
     assert ours == _first_enum_values(operation.input_shape, theirs)
 

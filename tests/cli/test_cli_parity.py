@@ -1,5 +1,8 @@
 """The same command lines through ``aws`` and ``mighub`` against one hub: same stdout
-(parsed for JSON, exact for text and table), same success or failure."""
+(parsed for JSON, exact for text and table), same success or failure.
+
+Both CLIs run in process (see ``cli_harness``, whose own tests check that the console
+scripts run as processes answer the same, exit codes included)."""
 
 from __future__ import annotations
 

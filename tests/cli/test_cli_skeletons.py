@@ -1,4 +1,5 @@
-"""``--generate-cli-skeleton`` for every operation of both services, against the aws CLI."""
+"""``--generate-cli-skeleton`` for every operation of both services, against the aws CLI
+(both in process: no hub is involved)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore import xform_name
-from cli_harness import Hub
+from cli_harness import Clis
 
 _SESSION = botocore.session.get_session()
 OPERATIONS = [
@@ -32,9 +33,9 @@ def _same_enums(shape: Any, ours: Any, theirs: Any) -> Any:
 
 @pytest.mark.parametrize(("service", "command", "op"), OPERATIONS, ids=IDS)
 @pytest.mark.parametrize("flag", [(), ("input",)], ids=["bare", "input"])
-def test_input_skeleton(cli_hub: Hub, service: str, command: str, op: Any, flag: tuple[str, ...]) -> None:
-    ours = cli_hub.mighub(service, command, "--generate-cli-skeleton", *flag)
-    theirs = cli_hub.aws(service, command, "--generate-cli-skeleton", *flag)
+def test_input_skeleton(clis: Clis, service: str, command: str, op: Any, flag: tuple[str, ...]) -> None:
+    ours = clis.mighub(service, command, "--generate-cli-skeleton", *flag)
+    theirs = clis.aws_once(service, command, "--generate-cli-skeleton", *flag)
     assert ours.code == theirs.code == 0, (ours, theirs)
     got, want = json.loads(ours.stdout), json.loads(theirs.stdout)
     assert list(got) == list(want)
@@ -59,10 +60,10 @@ def _filled(value: Any) -> Any:
 
 
 @pytest.mark.parametrize(("service", "command", "op"), OPERATIONS, ids=IDS)
-def test_output_skeleton(cli_hub: Hub, service: str, command: str, op: Any) -> None:
-    sample = json.loads(cli_hub.mighub(service, command, "--generate-cli-skeleton").stdout)
+def test_output_skeleton(clis: Clis, service: str, command: str, op: Any) -> None:
+    sample = json.loads(clis.mighub(service, command, "--generate-cli-skeleton").stdout)
     args = [service, command, "--generate-cli-skeleton", "output", "--cli-input-json", json.dumps(_filled(sample))]
-    ours, theirs = cli_hub.mighub(*args), cli_hub.aws(*args)
+    ours, theirs = clis.mighub(*args), clis.aws_once(*args)
     assert ours.code == 0, ours
     if theirs.code != 0 and "Parameter validation failed" in theirs.stderr and "Target.Id" in theirs.stderr:
         # The aws CLI validates its own sample response, whose 2-letter Target.Id
@@ -73,10 +74,10 @@ def test_output_skeleton(cli_hub: Hub, service: str, command: str, op: Any) -> N
     assert ours.stdout == theirs.stdout
 
 
-def test_output_skeleton_validates_inputs(cli_hub: Hub) -> None:
-    r = cli_hub.mighub("mgh", "describe-migration-task", "--generate-cli-skeleton", "output")
+def test_output_skeleton_validates_inputs(clis: Clis) -> None:
+    r = clis.mighub("mgh", "describe-migration-task", "--generate-cli-skeleton", "output")
     assert r.code == 252 and "the following arguments are required" in r.stderr
-    r = cli_hub.mighub(
+    r = clis.mighub(
         "mgh",
         "describe-migration-task",
         "--generate-cli-skeleton",
@@ -89,10 +90,10 @@ def test_output_skeleton_validates_inputs(cli_hub: Hub) -> None:
     assert r.code == 252 and "Invalid length for parameter ProgressUpdateStream" in r.stderr
 
 
-def test_yaml_input_skeleton_round_trips(cli_hub: Hub, tmp_path: Any) -> None:
+def test_yaml_input_skeleton_round_trips(clis: Clis, tmp_path: Any) -> None:
     import yaml
 
-    r = cli_hub.mighub("mgh", "notify-migration-task-state", "--generate-cli-skeleton", "yaml-input")
+    r = clis.mighub("mgh", "notify-migration-task-state", "--generate-cli-skeleton", "yaml-input")
     assert r.code == 0
     assert "# [REQUIRED] The name of the ProgressUpdateStream." in r.stdout
     doc = yaml.safe_load(r.stdout)

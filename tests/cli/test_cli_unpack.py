@@ -1,6 +1,7 @@
 """Option values to parameters, in process, against the installed aws CLI run as a black box.
 
-The aws CLI runs with ``--debug`` against an endpoint nobody listens on, so it parses the
+The aws CLI runs (in process, through the harness) with ``--debug`` against an endpoint
+nobody listens on, so it parses the
 command line, serialises the request and logs its body, or says why a value cannot be
 read. mighub's options are read in process (``invoke`` parsing, then ``unpack``) and
 serialised by botocore the same way; the two bodies, or the two messages, must agree.
@@ -9,9 +10,7 @@ serialised by botocore the same way; the two bodies, or the two messages, must a
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ import pytest
 from botocore import xform_name
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
-from cli_harness import _tool
+from cli_harness import NOWHERE, Clis
 
 from mighub.cli.aws import invoke
 from mighub.cli.aws.errors import CommandLineError
@@ -108,22 +107,8 @@ FILE_CASES: list[tuple[str, tuple[str, ...], str]] = [
 ]
 
 
-def _aws(args: tuple[str, ...]) -> tuple[str, Any]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ACCESS_KEY_ID="a",
-        AWS_SECRET_ACCESS_KEY="b",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_MAX_ATTEMPTS="1",
-        AWS_PAGER="",
-    )
-    proc = subprocess.run(
-        [_tool("aws"), "--debug", "--endpoint-url", "http://127.0.0.1:9", "--cli-connect-timeout", "1", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+def _aws(clis: Clis, args: tuple[str, ...]) -> tuple[str, Any]:
+    proc = clis.aws_once("--debug", "--endpoint-url", NOWHERE, "--cli-connect-timeout", "1", *args)
     if found := _BODY.search(proc.stderr):
         return "body", json.loads(found.group(1).encode().decode("unicode_escape"))
     # The message follows the debug log's last line.
@@ -137,7 +122,7 @@ def _aws(args: tuple[str, ...]) -> tuple[str, Any]:
     ):
         if said.startswith(start):
             return kind, "" if kind == "usage" else said
-    if proc.returncode == 255 and said:
+    if proc.code == 255 and said:
         return "failed", said
     raise AssertionError(f"no request and no parse error from the aws CLI:\n{proc.stderr[-2000:]}")
 
@@ -159,16 +144,18 @@ def _ours(args: tuple[str, ...]) -> tuple[str, Any]:
 
 
 @pytest.mark.parametrize("args", CASES, ids=[" ".join(c[2:])[-60:] for c in CASES])
-def test_values_read_as_aws_reads_them(args: tuple[str, ...]) -> None:
-    assert _ours(args) == _aws(args)
+def test_values_read_as_aws_reads_them(clis: Clis, args: tuple[str, ...]) -> None:
+    assert _ours(args) == _aws(clis, args)
 
 
 @pytest.mark.parametrize(("contents", "args", "value"), FILE_CASES, ids=[c[0][:40] for c in FILE_CASES])
-def test_file_values_read_as_aws_reads_them(tmp_path: Path, contents: str, args: tuple[str, ...], value: str) -> None:
+def test_file_values_read_as_aws_reads_them(
+    clis: Clis, tmp_path: Path, contents: str, args: tuple[str, ...], value: str
+) -> None:
     path = tmp_path / "value.txt"
     path.write_text(contents)
     full = (*args, value.format(path))
-    assert _ours(full) == _aws(full)
+    assert _ours(full) == _aws(clis, full)
 
 
 def test_missing_file_names_the_option(tmp_path: Path) -> None:
@@ -185,8 +172,8 @@ NOT_NUMBERS = [
 
 
 @pytest.mark.parametrize(("args", "option"), NOT_NUMBERS, ids=[o for _, o in NOT_NUMBERS])
-def test_bad_numbers_name_the_option(args: tuple[str, ...], option: str) -> None:
-    kind, message = _aws(args)
+def test_bad_numbers_name_the_option(clis: Clis, args: tuple[str, ...], option: str) -> None:
+    kind, message = _aws(clis, args)
     assert kind == "failed" and message.startswith("invalid literal for int()")
     assert _ours(args) == ("error", f"Error parsing parameter '{option}': {message}")
 
@@ -194,9 +181,9 @@ def test_bad_numbers_name_the_option(args: tuple[str, ...], option: str) -> None
 # A list option's file holding one item reads as that item given on the command line
 # (the aws CLI takes such contents apart and fails).
 @pytest.mark.parametrize("contents", [OBJ, "Type=FQDN,Value=a", f"{OBJ}\n"])
-def test_list_file_reads_as_its_one_word(tmp_path: Path, contents: str) -> None:
+def test_list_file_reads_as_its_one_word(clis: Clis, tmp_path: Path, contents: str) -> None:
     path = tmp_path / "value.txt"
     path.write_text(contents)
     from_file = _ours((*RAL, f"file://{path}"))
-    assert from_file == _ours((*RAL, contents)) == _aws((*RAL, contents))
+    assert from_file == _ours((*RAL, contents)) == _aws(clis, (*RAL, contents))
     assert from_file[0] == "body" and from_file[1]["ResourceAttributeList"] == [{"Type": "FQDN", "Value": "a"}]

@@ -1,54 +1,45 @@
-"""The real aws CLI against mighub, configured only through the environment."""
+"""The real aws CLI against mighub (the shared server of every store backend),
+configured only through the environment.
+
+The aws CLI runs in process through the harness; the seed command's dry run runs
+``aws`` as a process, as a user types it."""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_harness import Clis, Result, clean_env
 
 from e2e_helpers import uniq
 
 SEED_TIME = datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC).timestamp()
 
 
-def _aws_executable() -> str | None:
-    local = Path(sys.executable).parent / "aws"
-    if local.exists():
-        return str(local)
-    return shutil.which("aws")
-
-
-AWS = _aws_executable()
-pytestmark = pytest.mark.skipif(AWS is None, reason="the aws CLI is not installed")
-
-
 @pytest.fixture
-def aws(endpoint: str, tmp_path: Path) -> Any:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(
-        AWS_ENDPOINT_URL=endpoint,
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
-        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
-        AWS_EC2_METADATA_DISABLED="true",
-        AWS_MAX_ATTEMPTS="1",
-        AWS_PAGER="",
+def aws(endpoint: str, tmp_path: Path) -> Callable[..., Result]:
+    clis = Clis(
+        clean_env(
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_ACCESS_KEY_ID="test",
+            AWS_SECRET_ACCESS_KEY="test",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+            AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+            AWS_EC2_METADATA_DISABLED="true",
+            AWS_MAX_ATTEMPTS="1",
+        )
     )
 
-    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([AWS, *args], env=env, capture_output=True, text=True, timeout=60)  # type: ignore[list-item]
+    def run(*args: str, check: bool = True, process: bool = False) -> Result:
+        result = clis.aws(*args, process=process)
         if check:
-            assert proc.returncode == 0, f"aws {' '.join(args)} failed ({proc.returncode}):\n{proc.stderr}"
-        return proc
+            assert result.code == 0, f"aws {' '.join(args)} failed ({result.code}):\n{result.stderr}"
+        return result
 
     return run
 
@@ -77,8 +68,8 @@ def test_seed_command(aws: Any) -> None:
         "--next-update-seconds",
         "60",
     ]
-    dry = aws(*notify, "--dry-run", check=False)
-    assert dry.returncode != 0
+    dry = aws(*notify, "--dry-run", check=False, process=True)
+    assert dry.code != 0
     assert "DryRunOperation" in dry.stderr, dry.stderr
     assert "Dry Run was a success!" in dry.stderr, dry.stderr
     # the dry run changed nothing
@@ -166,7 +157,7 @@ def test_cli_errors(aws: Any) -> None:
         "x",
         check=False,
     )
-    assert missing.returncode != 0
+    assert missing.code != 0
     assert "ResourceNotFoundException" in missing.stderr
     invalid = aws(
         "mgh",
@@ -183,7 +174,7 @@ def test_cli_errors(aws: Any) -> None:
         "60",
         check=False,
     )
-    assert invalid.returncode != 0
+    assert invalid.code != 0
     # awscli v1 does not check max values itself: the server must
     assert "InvalidInputException" in invalid.stderr, invalid.stderr
     assert "ProgressPercent" in invalid.stderr
