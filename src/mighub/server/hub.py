@@ -38,6 +38,7 @@ from ..errors import (
     UnauthorizedOperation,
     UnknownOperationException,
 )
+from ..events import kinds
 from ..models import Operation
 from ..protocol.validation import validate_input
 from ..provider.base import ArnRegionChanged, Provider
@@ -196,5 +197,8 @@ class Hub:
         pending = tx.deleting_streams(1)
         if not pending:
             return False
-        tx.delete_stream_batch(pending[0], DELETE_BATCH)
+        stream = pending[0]
+        if tx.delete_stream_batch(stream.id, DELETE_BATCH) < DELETE_BATCH:  # the stream itself went too
+            data = {"ProgressUpdateStreamName": stream.name}
+            tx.emit(stream.account_id, kinds.STREAM_DELETED, data, at_us=now_us(), stream=stream.name)
         return True

@@ -164,5 +164,32 @@ hub_secrets = Table(
     Column("created_us", BigInteger, nullable=False),
 )
 
+# -- what changed: the event log ----------------------------------------------------
+
+# One row per change the API made, written in the transaction that made it.
+# ``cursor`` is the event's place in the log, given out in commit order (see
+# ``Transaction.append_events``), so "everything after cursor N" never skips one.
+events = Table(
+    "events",
+    metadata,
+    Column("cursor", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", String(12), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("stream_name", Name(50), nullable=True),  # for the stream filter
+    Column("occurred_us", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),  # the event's JSON object
+    Index("ix_events_account", "account_id", "cursor"),
+)
+
+# The log's one row: the last cursor given out, and the last one pruned (a reader
+# asking for events after an older cursor is told to resynchronise).
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("last_cursor", BigInteger, nullable=False),
+    Column("pruned_through", BigInteger, nullable=False),
+)
+
 # The tables that hang off a task, removed with it.
 TASK_CHILDREN = (task_updates, resource_attributes, created_artifacts, discovered_resources, source_resources)
