@@ -22,6 +22,7 @@ SINGLE_VALUED = frozenset(
         "x-amz-target",
         "x-amz-content-sha256",
         "x-amz-security-token",
+        "last-event-id",
     }
 )
 

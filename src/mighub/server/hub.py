@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from ..errors import (
     UnknownOperationException,
 )
 from ..events import kinds
+from ..events.feed import Feed
 from ..models import Operation
 from ..protocol.validation import validate_input
 from ..provider.base import ArnRegionChanged, Provider
@@ -51,6 +53,7 @@ log = logging.getLogger(__name__)
 
 # Units of work are small so that a deletion never holds the writer for long.
 DELETE_BATCH = 500
+PRUNE_BATCH = 1000
 # How often a call is authorised again because the account's home region moved
 # under it; more than once means it keeps moving, and the caller retries later.
 REAUTHORIZE = 3
@@ -61,6 +64,12 @@ class HubSettings:
     # The home region given to each account that has never had one; None is
     # AWS's own behaviour (HomeRegionNotSetException until one is created).
     preset_home_region: str | None = "us-east-1"
+    # How long the event log keeps an event.
+    event_retention_seconds: float = 30 * 24 * 3600
+    # How often the live feed looks for events other replicas committed.
+    event_poll_seconds: float = 0.5
+    # The comment an idle event stream sends, to keep proxies from closing it.
+    heartbeat_seconds: float = 15.0
 
 
 @cache
@@ -80,6 +89,7 @@ class Hub:
         # account -> the region its resources' ARNs carry, as last seen (see above).
         self._arn_regions: dict[str, str] = {}
         self._deleter_wakeup: asyncio.Event | None = None
+        self.feed = Feed(store, poll_seconds=self.settings.event_poll_seconds)
 
     @property
     def arn_region_fallback(self) -> str:
@@ -202,3 +212,23 @@ class Hub:
             data = {"ProgressUpdateStreamName": stream.name}
             tx.emit(stream.account_id, kinds.STREAM_DELETED, data, at_us=now_us(), stream=stream.name)
         return True
+
+    # -- the event log's retention ------------------------------------------------
+
+    async def run_pruner(self, poll_seconds: float = 60.0) -> None:
+        """Remove events older than the retention period, in bounded batches, forever."""
+        while True:
+            try:
+                before = now_us() - int(self.settings.event_retention_seconds * 1_000_000)
+                while (
+                    await self.store.awrite(
+                        functools.partial(Transaction.prune_events, before_us=before, batch=PRUNE_BATCH)
+                    )
+                    == PRUNE_BATCH
+                ):
+                    await asyncio.sleep(0)  # let requests in between batches
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be away; try again later
+                log.warning("event pruning paused: %s", exc)
+            await asyncio.sleep(poll_seconds)
