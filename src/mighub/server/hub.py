@@ -215,11 +215,13 @@ class Hub:
 
     # -- the event log's retention ------------------------------------------------
 
-    async def run_pruner(self, poll_seconds: float = 60.0) -> None:
+    async def run_pruner(self) -> None:
         """Remove events older than the retention period, in bounded batches, forever."""
+        retention = self.settings.event_retention_seconds
+        poll_seconds = min(60.0, retention / 2)  # an event outlives its retention by half of it at most
         while True:
             try:
-                before = now_us() - int(self.settings.event_retention_seconds * 1_000_000)
+                before = now_us() - int(retention * 1_000_000)
                 while (
                     await self.store.awrite(
                         functools.partial(Transaction.prune_events, before_us=before, batch=PRUNE_BATCH)
