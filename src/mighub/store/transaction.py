@@ -134,6 +134,26 @@ _APPLY_STATE = Prepared(
         stale_at_us=bindparam("v_stale_at_us"),
     )
 )
+# The task as it stands, locked to the end of the transaction (PostgreSQL; SQLite's
+# writer holds the whole database): what a notification's event calls "previous".
+_TASK_STATE = Prepared(select(*columns(tasks, Task)).where(tasks.c.id == bindparam("task_id")).with_for_update())
+# The event log's numbering (see Transaction.append_events).
+_TAKE_CURSORS = Prepared(
+    update(event_log)
+    .where(event_log.c.id == 1)
+    .values(last_cursor=event_log.c.last_cursor + bindparam("n"))
+    .returning(event_log.c.last_cursor)
+)
+_INSERT_EVENT = Prepared(
+    insert(events).values(
+        cursor=bindparam("v_cursor"),
+        account_id=bindparam("v_account_id"),
+        type=bindparam("v_type"),
+        stream_name=bindparam("v_stream_name"),
+        occurred_us=bindparam("v_occurred_us"),
+        data=bindparam("v_data"),
+    )
+)
 
 
 class Transaction:
@@ -324,8 +344,7 @@ class Transaction:
     def task_state(self, task_id: int) -> Task:
         """The task, locked until the transaction ends (on PostgreSQL; SQLite's
         writer holds the whole database), so what it says stays true until then."""
-        query = select(*columns(tasks, Task)).where(tasks.c.id == task_id).with_for_update()
-        return Task._make(self.conn.execute(query).one())
+        return Task._make(_TASK_STATE.execute(self.conn, self.cursor, {"task_id": task_id}).fetchone())
 
     def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> bool:
         """Append a notification to the task's history, and make it the task's
@@ -508,16 +527,20 @@ class Transaction:
         pending = self.pending_events
         if not pending:
             return None
-        log = event_log.c
-        last: int = self.conn.execute(
-            update(event_log)
-            .where(log.id == 1)
-            .values(last_cursor=log.last_cursor + len(pending))
-            .returning(log.last_cursor)
-        ).scalar_one()
+        last: int = _TAKE_CURSORS.execute(self.conn, self.cursor, {"n": len(pending)}).fetchone()[0]
         first = last - len(pending) + 1
-        rows = [{**event, "cursor": first + i, "data": _json(event["data"])} for i, event in enumerate(pending)]
-        self.conn.execute(insert(events), rows)
+        rows = [
+            {
+                "v_cursor": first + i,
+                "v_account_id": event["account_id"],
+                "v_type": event["type"],
+                "v_stream_name": event["stream_name"],
+                "v_occurred_us": event["occurred_us"],
+                "v_data": _json(event["data"]),
+            }
+            for i, event in enumerate(pending)
+        ]
+        _INSERT_EVENT.executemany(self.conn, self.cursor, rows)
         pending.clear()
         return last
 
