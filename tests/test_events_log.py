@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -298,3 +299,62 @@ def test_type_filters_take_exact_types_and_families(t: Tenant) -> None:
         "migration_task.imported",
         "migration_task.state_changed",
     ]
+
+
+# -- stale and recovered -------------------------------------------------------------
+
+
+def _notify_at(t: Tenant, name: str, update_s: float, next_update: int, status: str = "IN_PROGRESS") -> None:
+    body = {**task(name=name), "Task": {"Status": status}, "UpdateDateTime": update_s, "NextUpdateSeconds": next_update}
+    t.call("NotifyMigrationTaskState", body)
+
+
+def test_a_task_past_its_deadline_goes_stale_once_and_recovers_on_notification(t: Tenant) -> None:
+    t.call("CreateProgressUpdateStream", {"ProgressUpdateStreamName": "S"})
+    now = now_us() / 1e6
+    for name in ("late", "done", "silent-ok", "forever", "on-time"):
+        t.call("ImportMigrationTask", task(name=name))
+    _notify_at(t, "late", now - 10, 1)
+    _notify_at(t, "done", now - 10, 1, status="COMPLETED")  # finished: never stale
+    _notify_at(t, "silent-ok", now - 10, 0)  # promised nothing
+    _notify_at(t, "forever", now - 10, 2**63 - 1)  # saturates, no overflow
+    _notify_at(t, "on-time", now, 3600)
+    t.hub.store.write(Hub._report_stale)
+    t.hub.store.write(Hub._report_stale)  # nothing new: told once
+    stale = [d for k, d in t.events() if k == "migration_task.stale"]
+    assert [d["MigrationTaskName"] for d in stale] == ["late"]
+    assert stale[0]["Task"]["NextUpdateSeconds"] == 1 and stale[0]["StaleAt"].endswith("Z")
+
+    _notify_at(t, "late", now, 60)
+    assert t.types()[-2:] == ["migration_task.state_changed", "migration_task.recovered"]
+    _notify_at(t, "late", now + 1, 60)  # fresh already: nothing to recover from
+    assert t.types()[-1] == "migration_task.state_changed"
+
+
+def test_each_stale_task_is_told_once_across_replicas(databases: Any, tmp_path: Path) -> None:
+    url = databases.fresh_url(tmp_path)
+    replicas = [Store(url), Store(url)]
+    try:
+        t = Tenant(Hub(replicas[0]))
+        t.call("CreateProgressUpdateStream", {"ProgressUpdateStreamName": "S"})
+        past = now_us() / 1e6 - 10
+        for i in range(300):
+            t.call("ImportMigrationTask", task(name=f"t{i}"))
+            _notify_at(t, f"t{i}", past, 1)
+
+        async def sweep(store: Store) -> int:
+            total = 0
+            for _ in range(5):
+                total += await store.awrite(Hub._report_stale)
+            return total
+
+        async def both() -> list[int]:
+            return list(await asyncio.gather(*(sweep(r) for r in replicas for _ in range(3))))
+
+        told = asyncio.run(both())
+        assert sum(told) == 300
+        stale = [d["MigrationTaskName"] for k, d in t.events() if k == "migration_task.stale"]
+        assert sorted(stale) == sorted(f"t{i}" for i in range(300))
+    finally:
+        for replica in replicas:
+            replica.close()

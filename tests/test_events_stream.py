@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import signal
+from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -277,3 +278,32 @@ def test_streams_end_cleanly_when_the_hub_stops(server_factory: Any) -> None:
     srv.proc.wait(timeout=15)
     assert srv.proc.returncode == 0
     reader.close()
+
+
+def test_a_silent_task_raises_stale_by_itself_and_recovered_when_heard_from(server: Any, mgh: Any) -> None:
+    stream = uniq("stale")
+    reader = EventReader(server.endpoint, f"/_mighub/events?stream={stream}&type=migration_task.*")
+    try:
+        mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
+        mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t1")
+        mgh.notify_migration_task_state(
+            ProgressUpdateStream=stream,
+            MigrationTaskName="t1",
+            Task={"Status": "IN_PROGRESS"},
+            UpdateDateTime=datetime.now(UTC),
+            NextUpdateSeconds=1,
+        )
+        assert [e["event"] for e in reader.take(2)] == ["migration_task.imported", "migration_task.state_changed"]
+        (stale,) = reader.take(1)  # nobody calls anything: the hub notices by itself
+        assert stale["event"] == "migration_task.stale"
+        assert stale["data"]["data"]["MigrationTaskName"] == "t1"
+        mgh.notify_migration_task_state(
+            ProgressUpdateStream=stream,
+            MigrationTaskName="t1",
+            Task={"Status": "IN_PROGRESS", "ProgressPercent": 60},
+            UpdateDateTime=datetime.now(UTC),
+            NextUpdateSeconds=3600,
+        )
+        assert [e["event"] for e in reader.take(2)] == ["migration_task.state_changed", "migration_task.recovered"]
+    finally:
+        reader.close()

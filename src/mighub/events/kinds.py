@@ -19,6 +19,10 @@ TASK_IMPORTED = "migration_task.imported"
 TASK_STATE_CHANGED = "migration_task.state_changed"
 # A notification older than the task's state: recorded in its history only.
 TASK_UPDATE_RECORDED = "migration_task.update_recorded"
+# Neither finished nor heard from by its UpdateDateTime + NextUpdateSeconds.
+TASK_STALE = "migration_task.stale"
+# A stale task was notified again.
+TASK_RECOVERED = "migration_task.recovered"
 TASK_ATTRIBUTES_CHANGED = "migration_task.attributes_changed"
 TASK_ASSOCIATED = "migration_task.associated"
 TASK_DISASSOCIATED = "migration_task.disassociated"
@@ -33,6 +37,8 @@ TYPES = (
     TASK_IMPORTED,
     TASK_STATE_CHANGED,
     TASK_UPDATE_RECORDED,
+    TASK_STALE,
+    TASK_RECOVERED,
     TASK_ATTRIBUTES_CHANGED,
     TASK_ASSOCIATED,
     TASK_DISASSOCIATED,

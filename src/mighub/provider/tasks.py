@@ -139,6 +139,10 @@ class TaskOperations(MigrationHubBase):
         if tx.record_update(task_id, state, now):
             data["Previous"] = kinds.task_state(previous)
             tx.emit(ctx.account_id, kinds.TASK_STATE_CHANGED, data, at_us=now, stream=progress_update_stream)
+            if previous.stale_reported:  # the log said it went stale: now it says it is back
+                back = kinds.task_key(progress_update_stream, migration_task_name)
+                back.update(Task=data["Task"], StaleAt=kinds.iso(previous.stale_at_us or 0))
+                tx.emit(ctx.account_id, kinds.TASK_RECOVERED, back, at_us=now, stream=progress_update_stream)
         else:
             data["Current"] = kinds.task_state(previous)
             tx.emit(ctx.account_id, kinds.TASK_UPDATE_RECORDED, data, at_us=now, stream=progress_update_stream)

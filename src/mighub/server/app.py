@@ -123,6 +123,7 @@ class App:
                 self._background.append(asyncio.create_task(self.hub.run_deleter()))
                 self._background.append(asyncio.create_task(self.hub.feed.run()))
                 self._background.append(asyncio.create_task(self.hub.run_pruner()))
+                self._background.append(asyncio.create_task(self.hub.run_stale_watch()))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.stop_streams()
@@ -165,7 +166,7 @@ class App:
         if scope["method"] not in ("GET", "HEAD"):
             raise MethodNotAllowed("Use GET")
         raw_headers = _headers(scope)
-        headers = single_valued(raw_headers)
+        headers = single_valued(raw_headers, also=extensions.READ_HEADERS)
         query = extensions.parse_query(scope.get("query_string", b""), endpoint.parameters, endpoint.repeatable)
         ctx = RequestContext(operation=_EXTENSION_OPERATION, request_id=call.request_id)
         if endpoint.action is None:

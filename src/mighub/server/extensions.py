@@ -45,6 +45,8 @@ from ..store.transaction import Transaction
 from .sse import EventStream
 
 EVENT_SOURCE = "mighub"
+# Headers the endpoints read, besides those of every request: each must come once.
+READ_HEADERS = frozenset({"last-event-id"})
 
 
 # -- answers -------------------------------------------------------------------------

@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 # Units of work are small so that a deletion never holds the writer for long.
 DELETE_BATCH = 500
 PRUNE_BATCH = 1000
+STALE_BATCH = 500
 # How often a call is authorised again because the account's home region moved
 # under it; more than once means it keeps moving, and the caller retries later.
 REAUTHORIZE = 3
@@ -66,6 +67,8 @@ class HubSettings:
     preset_home_region: str | None = "us-east-1"
     # How long the event log keeps an event.
     event_retention_seconds: float = 30 * 24 * 3600
+    # How often deadlines are checked: a task goes stale in the log within this of its deadline.
+    stale_check_seconds: float = 0.5
     # How often the live feed looks for events other replicas committed.
     event_poll_seconds: float = 0.5
     # The comment an idle event stream sends, to keep proxies from closing it.
@@ -234,3 +237,32 @@ class Hub:
             except Exception as exc:  # the database may be away; try again later
                 log.warning("event pruning paused: %s", exc)
             await asyncio.sleep(poll_seconds)
+
+    # -- staleness, as events ---------------------------------------------------------
+
+    async def run_stale_watch(self) -> None:
+        """Tell the log of each task whose deadline passed, once, forever.
+
+        The database says which deadlines have passed and which were told, so any
+        replica may do it, one that was down catches up on what passed meanwhile,
+        and no task is told twice (``Transaction.report_stale``)."""
+        while True:
+            try:
+                while await self.store.awrite(self._report_stale) == STALE_BATCH:
+                    await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be away; try again later
+                log.warning("stale watch paused: %s", exc)
+            await asyncio.sleep(self.settings.stale_check_seconds)
+
+    @staticmethod
+    def _report_stale(tx: Transaction) -> int:
+        now = now_us()
+        found = tx.report_stale(now, STALE_BATCH)
+        for task in found:
+            assert task.stale_at_us is not None
+            data = kinds.task_key(task.stream_name, task.name)
+            data.update(Task=kinds.task_state(task), StaleAt=kinds.iso(task.stale_at_us))
+            tx.emit(task.account_id, kinds.TASK_STALE, data, at_us=now, stream=task.stream_name)
+        return len(found)

@@ -57,6 +57,7 @@ class Task(NamedTuple):
     update_us: int | None
     next_update_seconds: int | None
     stale_at_us: int | None  # None: never stale
+    stale_reported: bool  # the event log has said it went stale
 
 
 class TaskUpdate(NamedTuple):

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -84,9 +85,12 @@ tasks = Table(
     Column("next_update_seconds", BigInteger, nullable=True),
     # When the task turns stale; NULL when it never will (finished, or no promise).
     Column("stale_at_us", BigInteger, nullable=True),
+    # Whether the event log has said this task went stale (and not yet that it recovered).
+    Column("stale_reported", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("account_id", "stream_name", "name", name="uq_tasks_account_stream_name"),
     Index("ix_tasks_stream", "stream_id", "id"),
     Index("ix_tasks_stale", "account_id", "stale_at_us"),
+    Index("ix_tasks_unreported_stale", "stale_reported", "stale_at_us"),
 )
 
 task_updates = Table(

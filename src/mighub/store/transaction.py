@@ -132,6 +132,7 @@ _APPLY_STATE = Prepared(
         update_us=bindparam("v_update_us"),
         next_update_seconds=bindparam("v_next_update_seconds"),
         stale_at_us=bindparam("v_stale_at_us"),
+        stale_reported=False,
     )
 )
 # The task as it stands, locked to the end of the transaction (PostgreSQL; SQLite's
@@ -352,6 +353,24 @@ class Transaction:
         params = {"v_task_id": task_id, "v_received_us": received_us, **{f"v_{k}": v for k, v in state.items()}}
         _INSERT_UPDATE.execute(self.conn, self.cursor, params)
         return bool(_APPLY_STATE.execute(self.conn, self.cursor, params).rowcount)
+
+    def report_stale(self, now_us: int, limit: int) -> list[Task]:
+        """Tasks past their deadline whose staleness the log has not told yet,
+        marked as told. Each is locked and skipped by other replicas' sweeps until
+        this transaction ends, so each goes stale in the log once."""
+        c = tasks.c
+        query = (
+            select(*columns(tasks, Task))
+            .join(streams, streams.c.id == c.stream_id)
+            .where(c.stale_reported.is_(False), c.stale_at_us < now_us, streams.c.deleting.is_(False))
+            .order_by(c.stale_at_us)
+            .limit(limit)
+            .with_for_update(of=tasks, skip_locked=True)
+        )
+        found = list(map(Task._make, self.conn.execute(query)))
+        if found:
+            self.conn.execute(update(tasks).where(c.id.in_([t.id for t in found])).values(stale_reported=True))
+        return found
 
     def list_tasks(
         self,

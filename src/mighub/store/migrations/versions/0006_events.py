@@ -1,7 +1,8 @@
 """The event log: every change the API makes, in commit order.
 
 ``events`` holds one row per change; ``event_log`` its one row of bookkeeping
-(the last cursor given out, the last one pruned).
+(the last cursor given out, the last one pruned). ``tasks.stale_reported``: whether
+the log has said the task went stale.
 
 Revision ID: 0006
 Revises: 0005
@@ -35,9 +36,15 @@ def upgrade() -> None:
         sa.Column("pruned_through", sa.BigInteger, nullable=False),
     )
     op.bulk_insert(log, [{"id": 1, "last_cursor": 0, "pruned_through": 0}])
+    with op.batch_alter_table("tasks") as tasks:
+        tasks.add_column(sa.Column("stale_reported", sa.Boolean, nullable=False, server_default=sa.false()))
+    op.create_index("ix_tasks_unreported_stale", "tasks", ["stale_reported", "stale_at_us"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_tasks_unreported_stale", "tasks")
+    with op.batch_alter_table("tasks") as tasks:
+        tasks.drop_column("stale_reported")
     op.drop_table("event_log")
     op.drop_index("ix_events_account", "events")
     op.drop_table("events")
