@@ -103,6 +103,17 @@ class HostNotAllowed(ServiceError):
         return "AccessDeniedException"
 
 
+# -- the hub's own HTTP API (/_mighub/) ---------------------------------------------
+
+
+class NotFound(ServiceError):
+    status = 404
+
+
+class MethodNotAllowed(ServiceError):
+    status = 405
+
+
 class MissingAuthenticationTokenException(ServiceError):
     status = 403
 

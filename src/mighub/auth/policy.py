@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..models import SERVICES, service_model
+from . import resources
 from .wildcard import Wildcard
 
 KNOWN_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource"}
@@ -26,8 +27,10 @@ class PolicyError(ValueError):
 
 @lru_cache(maxsize=1)
 def known_actions() -> frozenset[str]:
-    """Every action a policy may name: ``mgh:<Operation>`` for both models."""
-    return frozenset(f"mgh:{name}".lower() for s in SERVICES for name in service_model(s).operation_names)
+    """Every action a policy may name: ``mgh:<Operation>`` for both models, and
+    the hub's own (``resources.HUB_ACTIONS``)."""
+    api = {f"mgh:{name}".lower() for s in SERVICES for name in service_model(s).operation_names}
+    return frozenset(api | {action.lower() for action in resources.HUB_ACTIONS})
 
 
 def _matches(patterns: tuple[Wildcard, ...], value: str) -> bool:
@@ -122,7 +125,9 @@ def parse_policy(document: Any, where: str = "policy") -> Policy:
         compiled_actions = tuple(Wildcard(a, ignore_case=True) for a in actions)
         for action, compiled in zip(actions, compiled_actions, strict=True):
             if action != "*" and not any(compiled.matches(a) for a in known_actions()):
-                raise PolicyError(f"{at}: unknown action {action!r} (actions look like mgh:NotifyMigrationTaskState)")
+                raise PolicyError(
+                    f"{at}: unknown action {action!r} (actions look like mgh:NotifyMigrationTaskState or mighub:ListEvents)"
+                )
         for resource in resources:
             if resource != "*" and not resource.startswith("arn:"):
                 raise PolicyError(f"{at}: malformed resource {resource!r}: expected '*' or an ARN")

@@ -26,6 +26,13 @@ ACCOUNT_WIDE = frozenset(
 )
 
 
+# The hub's own actions, for what AWS lacks (on resource "*"). ``mgh:*`` does not
+# match them: a policy written for the AWS API grants nothing more on this hub.
+HUB_ACTIONS = (
+    "mighub:ListEvents",  # read the event log: /_mighub/api/events, /_mighub/events
+)
+
+
 def stream_arn(region: str, account_id: str, stream: str) -> str:
     return f"arn:aws:mgh:{region}:{account_id}:progressUpdateStream/{stream}"
 

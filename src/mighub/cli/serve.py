@@ -105,6 +105,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "other names are refused, as a web page reaching the hub through DNS rebinding would send",
     )
     parser.add_argument(
+        "--event-retention",
+        type=_duration,
+        default=DEFAULT_EVENT_RETENTION,
+        metavar="DURATION",
+        help="how long the event log keeps events, e.g. 30d, 12h, 90m, 3600 (seconds) (default 30d); "
+        "a reader asking for older ones is told to resynchronise",
+    )
+    parser.add_argument(
+        "--event-poll",
+        type=_positive_seconds,
+        default=0.5,
+        metavar="SECONDS",
+        help="how often live event streams look for events other replicas on the same database "
+        "committed (default 0.5); this replica's own are sent at once",
+    )
+    parser.add_argument(
         "--insecure",
         action="store_true",
         help="allow listening on a non-loopback address without an auth file",
@@ -120,6 +136,22 @@ def _positive_seconds(text: str) -> float:
         value = 0.0
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive number of seconds")
+    return value
+
+
+DEFAULT_EVENT_RETENTION = 30 * 24 * 3600.0
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration(text: str) -> float:
+    """A duration as ``30d``, ``12h``, ``90m``, ``45s`` or plain seconds."""
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _UNITS else (text, "s")
+    try:
+        value = float(number) * _UNITS[unit]
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30d, 12h, 90m or 3600 (seconds)")
     return value
 
 
@@ -201,8 +233,12 @@ def run(args: argparse.Namespace) -> int:
     from ..auth.gate import Gate
     from ..server import limits, protocol
     from ..server.hosts import HostPolicy
+    from ..server.serving import HubServer
 
-    hub = Hub(store, HubSettings(preset_home_region=home_region))
+    settings = HubSettings(
+        preset_home_region=home_region, event_retention_seconds=args.event_retention, event_poll_seconds=args.event_poll
+    )
+    hub = Hub(store, settings)
     audit = AuditLog(args.audit_log) if args.audit_log else None
     gate = Gate(auth_config)
     # Signed requests cover their Host; unsigned development ones need the check.
@@ -220,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
         ssl_certfile=str(args.tls_cert) if args.tls_cert else None,
         ssl_keyfile=str(args.tls_key) if args.tls_key else None,
     )
-    server = uvicorn.Server(config)
+    server = HubServer(config, app)
 
     print(_banner(endpoint, database, home_region, auth_config, args.auth_file), flush=True)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal
@@ -272,6 +308,7 @@ def _banner(
         f"  mighub tasks\n"
         f"  python -c \"import boto3; print(boto3.client('mgh').list_progress_update_streams())\"\n"
         f"Health: {endpoint}/_mighub/health    Tasks and stale flags: {endpoint}/_mighub/api/tasks\n"
+        f"Live events: curl -N {endpoint}/_mighub/events\n"
         f"Press Ctrl-C to stop."
     )
 

@@ -26,11 +26,12 @@ SINGLE_VALUED = frozenset(
 )
 
 
-def single_valued(raw_headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """The headers by (lower-case) name; a repeated single-valued one is refused."""
+def single_valued(raw_headers: Iterable[tuple[str, str]], also: frozenset[str] = frozenset()) -> dict[str, str]:
+    """The headers by (lower-case) name; a repeated single-valued one (or one of
+    ``also``, those an endpoint reads besides) is refused."""
     headers: dict[str, str] = {}
     for name, value in raw_headers:
-        if name in headers and name in SINGLE_VALUED:
+        if name in headers and (name in SINGLE_VALUED or name in also):
             raise SerializationException(f"The request has more than one {name} header; it must be sent once")
         headers[name] = value
     return headers

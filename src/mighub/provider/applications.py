@@ -14,6 +14,7 @@ from typing import Any
 from ..clock import from_us, now_us, to_us
 from ..context import RequestContext
 from ..errors import ResourceNotFoundException
+from ..events import kinds
 from ..store.transaction import Transaction
 from . import pagination
 from .base import MigrationHubBase, reads, writes
@@ -32,8 +33,20 @@ class ApplicationOperations(MigrationHubBase):
         status: str,
         update_date_time: datetime | None = None,
     ) -> dict[str, Any]:
-        update_us = to_us(update_date_time) if update_date_time is not None else now_us()
+        now = now_us()
+        update_us = to_us(update_date_time) if update_date_time is not None else now
+        before = tx.application_state(ctx.account_id, application_id)
+        if before is not None and before.update_us > update_us:
+            return {}  # the application already holds a newer state
         tx.put_application_state(ctx.account_id, application_id, status, update_us)
+        if before is None or (before.status, before.update_us) != (status, update_us):
+            data = {
+                "ApplicationId": application_id,
+                "ApplicationStatus": status,
+                "UpdateDateTime": kinds.iso(update_us),
+                "PreviousStatus": before.status if before is not None else None,
+            }
+            tx.emit(ctx.account_id, kinds.APPLICATION_STATE_CHANGED, data, at_us=now)
         return {}
 
     @reads

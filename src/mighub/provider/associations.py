@@ -12,14 +12,21 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..clock import now_us
 from ..context import RequestContext
 from ..errors import ResourceNotFoundException
+from ..events import kinds
 from ..protocol.validation import validation_error
 from ..store.transaction import Transaction
 from . import pagination
 from .base import MigrationHubBase, reads, writes
 
-ASSOCIATION_PAGE = 10  # the models' maximum for these three listings
+ASSOCIATION_PAGE = 10
+# The API's names for the values an association carries.
+_MEMBERS = {
+    "description": "Description",
+    "status_detail": "StatusDetail",
+}  # the models' maximum for these three listings
 
 _MAC = re.compile(r"([0-9A-Fa-f]{2}[:-]){5}([0-9A-Fa-f]{2})")
 # "^[^<>{}\\/?,=\p{Cntrl}]{1,256}$": Java's \p{Cntrl} is the ASCII controls.
@@ -90,8 +97,26 @@ class AssociationOperations(MigrationHubBase):
         values: dict[str, Any],
     ) -> dict[str, Any]:
         task_id = self.live_task_id(tx, ctx, stream, task_name)
-        tx.associate(kind, task_id, key, values)
+        if tx.associate(kind, task_id, key, values):
+            self._emit_association(tx, ctx, kinds.TASK_ASSOCIATED, stream, task_name, kind, key, values)
         return {}
+
+    @staticmethod
+    def _emit_association(
+        tx: Transaction,
+        ctx: RequestContext,
+        type: str,
+        stream: str,
+        task_name: str,
+        kind: str,
+        key: str,
+        values: dict[str, Any],
+    ) -> None:
+        data = kinds.task_key(stream, task_name)
+        data["Kind"] = kinds.ASSOCIATION_KINDS[kind]
+        data["Name"] = key
+        data.update({_MEMBERS[name]: value for name, value in values.items() if value is not None})
+        tx.emit(ctx.account_id, type, data, at_us=now_us(), stream=stream)
 
     def _disassociate(
         self, tx: Transaction, ctx: RequestContext, stream: str, task_name: str, kind: str, key: str, label: str
@@ -99,6 +124,7 @@ class AssociationOperations(MigrationHubBase):
         task_id = self.live_task_id(tx, ctx, stream, task_name)
         if not tx.disassociate(kind, task_id, key):
             raise ResourceNotFoundException(f"{label} {key} is not associated with migration task {task_name}")
+        self._emit_association(tx, ctx, kinds.TASK_DISASSOCIATED, stream, task_name, kind, key, {})
         return {}
 
     def _list(
@@ -137,7 +163,12 @@ class AssociationOperations(MigrationHubBase):
         # Values were checked by MigrationHubProvider.validate, before any dry run.
         attributes = without_orphan_vm_attributes(resource_attribute_list)
         task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
-        tx.replace_resource_attributes(task_id, attributes)
+        before = [{"Type": a.type, "Value": a.value} for a in tx.resource_attributes(task_id)]
+        if before != attributes:
+            tx.replace_resource_attributes(task_id, attributes)
+            data = kinds.task_key(progress_update_stream, migration_task_name)
+            data["ResourceAttributeList"] = attributes
+            tx.emit(ctx.account_id, kinds.TASK_ATTRIBUTES_CHANGED, data, at_us=now_us(), stream=progress_update_stream)
         return {}
 
     # -- created artifacts ----------------------------------------------------------

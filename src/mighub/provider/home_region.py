@@ -15,6 +15,7 @@ from typing import Any
 from ..clock import from_us, now_us
 from ..context import RequestContext
 from ..errors import InvalidInputException
+from ..events import kinds
 from ..store.rows import HomeRegionControl
 from ..store.transaction import Transaction
 from . import pagination
@@ -39,6 +40,8 @@ def add_control(tx: Transaction, account_id: str, home_region: str) -> dict[str,
         requested_us=now_us(),
     )
     tx.insert_home_region_control(control)
+    data = {"ControlId": control.control_id, "HomeRegion": home_region, "Target": {"Type": "ACCOUNT", "Id": account_id}}
+    tx.emit(account_id, kinds.HOME_REGION_CREATED, data, at_us=control.requested_us)
     return _describe(control)
 
 
@@ -86,8 +89,11 @@ class HomeRegionProvider(Provider):
 
     @writes
     def delete_home_region_control(self, tx: Transaction, ctx: RequestContext, control_id: str) -> dict[str, Any]:
+        home = tx.home_region(ctx.account_id)
         if not tx.delete_home_region_control(ctx.account_id, control_id):
             raise InvalidInputException(f"Home region control {control_id} does not exist")
+        data = {"ControlId": control_id, "HomeRegion": home}
+        tx.emit(ctx.account_id, kinds.HOME_REGION_DELETED, data, at_us=now_us())
         return {}
 
     @reads

@@ -10,6 +10,7 @@ from ..auth.resources import task_arn
 from ..clock import from_us, now_us, to_us
 from ..context import RequestContext
 from ..errors import InvalidInputException, ResourceNotFoundException
+from ..events import kinds
 from ..protocol.validation import INT64_MAX
 from ..store.rows import Task, TaskUpdate
 from ..store.transaction import Transaction
@@ -51,7 +52,10 @@ class TaskOperations(MigrationHubBase):
     ) -> dict[str, Any]:
         stream = tx.stream(ctx.account_id, progress_update_stream_name)
         if stream is None:
-            tx.create_stream(ctx.account_id, progress_update_stream_name, now_us())
+            now = now_us()
+            if tx.create_stream(ctx.account_id, progress_update_stream_name, now):
+                data = {"ProgressUpdateStreamName": progress_update_stream_name}
+                tx.emit(ctx.account_id, kinds.STREAM_CREATED, data, at_us=now, stream=progress_update_stream_name)
         elif stream.deleting:
             raise InvalidInputException(f"Progress update stream {progress_update_stream_name} is being deleted")
         return {}
@@ -72,6 +76,8 @@ class TaskOperations(MigrationHubBase):
             raise ResourceNotFoundException(f"Progress update stream {progress_update_stream_name} does not exist")
         if not stream.deleting:
             tx.mark_stream_deleting(stream.id)
+            data = {"ProgressUpdateStreamName": progress_update_stream_name}
+            tx.emit(ctx.account_id, kinds.STREAM_DELETING, data, at_us=now_us(), stream=progress_update_stream_name)
         return {}
 
     @reads
@@ -99,7 +105,10 @@ class TaskOperations(MigrationHubBase):
     ) -> dict[str, Any]:
         stream = self.live_stream(tx, ctx, progress_update_stream)
         if tx.task(ctx.account_id, progress_update_stream, migration_task_name) is None:
-            tx.create_task(stream.id, ctx.account_id, progress_update_stream, migration_task_name, now_us())
+            now = now_us()
+            if tx.create_task(stream.id, ctx.account_id, progress_update_stream, migration_task_name, now):
+                data = kinds.task_key(progress_update_stream, migration_task_name)
+                tx.emit(ctx.account_id, kinds.TASK_IMPORTED, data, at_us=now, stream=progress_update_stream)
         return {}
 
     @writes
@@ -123,7 +132,20 @@ class TaskOperations(MigrationHubBase):
             "next_update_seconds": next_update_seconds,
             "stale_at_us": stale_at_us(task["Status"], update_us, next_update_seconds),
         }
-        tx.record_update(task_id, state, now_us())
+        previous = tx.task_state(task_id)
+        now = now_us()
+        data = kinds.task_key(progress_update_stream, migration_task_name)
+        data["Task"] = kinds.notified_state(state)
+        if tx.record_update(task_id, state, now):
+            data["Previous"] = kinds.task_state(previous)
+            tx.emit(ctx.account_id, kinds.TASK_STATE_CHANGED, data, at_us=now, stream=progress_update_stream)
+            if previous.stale_reported:  # the log said it went stale: now it says it is back
+                back = kinds.task_key(progress_update_stream, migration_task_name)
+                back.update(Task=data["Task"], StaleAt=kinds.iso(previous.stale_at_us or 0))
+                tx.emit(ctx.account_id, kinds.TASK_RECOVERED, back, at_us=now, stream=progress_update_stream)
+        else:
+            data["Current"] = kinds.task_state(previous)
+            tx.emit(ctx.account_id, kinds.TASK_UPDATE_RECORDED, data, at_us=now, stream=progress_update_stream)
         return {}
 
     @reads

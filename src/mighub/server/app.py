@@ -13,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 from uuid import uuid4
 
@@ -20,7 +22,10 @@ from ..auth.audit import AuditLog
 from ..auth.gate import Gate
 from ..context import RequestContext
 from ..errors import (
+    AccessDeniedException,
     InternalServerError,
+    MethodNotAllowed,
+    NotFound,
     RequestEntityTooLargeException,
     ServiceError,
     UnknownOperationException,
@@ -58,44 +63,56 @@ class App:
         self.hosts = hosts
         self.operations = operations_by_target()
         self._background: list[asyncio.Task[None]] = []
+        self._aws_api = _Api(self._run_aws, _aws_error, None)
+        self._hub_api = _Api(self._run_hub, extensions.respond_error, extensions.EVENT_SOURCE)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
-            receive = limits.bounded_receive(scope, receive)
-            extension = scope["path"].startswith("/_mighub/")
-            refusal = self.hosts.check(scope["headers"]) if self.hosts is not None else None
-            if refusal is not None:
-                await self._refuse(scope, send, refusal, extension=extension)
-            elif extension:
-                await self._extension(scope, receive, send)
-            else:
-                await self._aws(scope, receive, send)
+            api = self._hub_api if scope["path"].startswith("/_mighub/") else self._aws_api
+            await self._serve(scope, limits.bounded_receive(scope, receive), send, api)
         elif kind == "lifespan":
             await self._lifespan(receive, send)
 
-    async def _refuse(self, scope: dict[str, Any], send: Send, error: ServiceError, *, extension: bool) -> None:
-        """Answer a request refused before it is read, in the format of the API it was for."""
-        request_id = str(uuid4())
-        if extension:
-            await extensions.respond_error(send, error, request_id)
-        else:
-            await _respond(send, error.status, json11.error_body(error), request_id, error.code)
-        if self.audit is not None:
-            self._record(scope, request_id, None, error.code)
+    def stop_streams(self) -> None:
+        """End the answers that would go on forever (event streams): the hub is stopping."""
+        self.hub.feed.close()
 
-    async def _extension(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        request_id = str(uuid4())
-        outcome = await extensions.handle(self.hub, self.gate, scope, receive, send, request_id)
+    # -- the one request pipeline --------------------------------------------------------
+
+    async def _serve(self, scope: dict[str, Any], receive: Receive, send: Send, api: _Api) -> None:
+        """Host check → the API's own steps (body, caller, authorisation, handler,
+        answer) → the error answer in that API's format → the audit line."""
+        call = _Call(request_id=str(uuid4()))
+        try:
+            refusal = self.hosts.check(scope["headers"]) if self.hosts is not None else None
+            if refusal is not None:
+                raise refusal
+            await api.run(call, scope, receive, send)
+        except ServiceError as error:
+            call.error_code = error.code
+            await api.respond_error(send, error, call.request_id)
+        except ClientDisconnected:
+            call.error_code = ClientDisconnected.code  # nobody is left to answer
+        except Exception:
+            log.exception("request %s failed", call.request_id)
+            internal = InternalServerError("The hub failed to process the request")
+            call.error_code = internal.code
+            await api.respond_error(send, internal, call.request_id)
         if self.audit is not None:
-            self._record(
-                scope,
-                request_id,
-                outcome.ctx,
-                outcome.error_code,
-                event_name=outcome.event,
-                event_source=extensions.EVENT_SOURCE,
-            )
+            self._record(scope, call, api.event_source)
+
+    def _authenticate(
+        self, ctx: RequestContext, scope: dict[str, Any], raw_headers: list[tuple[str, str]], body: bytes
+    ) -> None:
+        self.gate.authenticate(
+            ctx,
+            method=scope["method"],
+            path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
+            query=scope.get("query_string", b"").decode("latin-1"),
+            headers=raw_headers,
+            body=body,
+        )
 
     # -- lifespan ----------------------------------------------------------------
 
@@ -104,8 +121,12 @@ class App:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self._background.append(asyncio.create_task(self.hub.run_deleter()))
+                self._background.append(asyncio.create_task(self.hub.feed.run()))
+                self._background.append(asyncio.create_task(self.hub.run_pruner()))
+                self._background.append(asyncio.create_task(self.hub.run_stale_watch()))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                self.stop_streams()
                 for task in self._background:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
@@ -115,71 +136,86 @@ class App:
 
     # -- the AWS API -------------------------------------------------------------
 
-    async def _aws(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        request_id = str(uuid4())
-        ctx: RequestContext | None = None
-        error_code: str | None = None
-        try:
-            raw_headers = _headers(scope)
-            headers = single_valued(raw_headers)
-            body = await self._read_body(headers, receive)
-            target = headers.get("x-amz-target", "")
-            operation = self.operations.get(target)
-            if operation is None or scope["method"] != "POST":
-                raise UnknownOperationException(
-                    f"Unknown operation: X-Amz-Target '{target}' is not an operation of this service"
-                    if target
-                    else "Missing X-Amz-Target header naming the operation"
-                )
-            ctx = RequestContext(operation=operation, request_id=request_id)
-            self.gate.authenticate(
-                ctx,
-                method=scope["method"],
-                path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
-                query=scope.get("query_string", b"").decode("latin-1"),
-                headers=raw_headers,
-                body=body,
+    async def _run_aws(self, call: _Call, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        """body → target → caller → JSON → ``Hub.call`` → serialize."""
+        raw_headers = _headers(scope)
+        headers = single_valued(raw_headers)
+        body = await self._read_body(headers, receive)
+        target = headers.get("x-amz-target", "")
+        operation = self.operations.get(target)
+        if operation is None or scope["method"] != "POST":
+            raise UnknownOperationException(
+                f"Unknown operation: X-Amz-Target '{target}' is not an operation of this service"
+                if target
+                else "Missing X-Amz-Target header naming the operation"
             )
-            result = await self.hub.call(ctx, json11.parse_body(body))
-            await _respond(send, 200, json11.dump(result), request_id)
-        except ServiceError as error:
-            error_code = error.code
-            await _respond(send, error.status, json11.error_body(error), request_id, error.code)
-        except ClientDisconnected:
-            error_code = ClientDisconnected.code  # nobody is left to answer
-        except Exception:
-            log.exception("request %s failed", request_id)
-            internal = InternalServerError("The hub failed to process the request")
-            error_code = internal.code
-            await _respond(send, internal.status, json11.error_body(internal), request_id, internal.code)
-        if self.audit is not None:
-            self._record(scope, request_id, ctx, error_code)
+        call.ctx = ctx = RequestContext(operation=operation, request_id=call.request_id)
+        call.event = (operation.name, f"{operation.service}.amazonaws.com")
+        self._authenticate(ctx, scope, raw_headers, body)
+        result = await self.hub.call(ctx, json11.parse_body(body))
+        await _respond(send, 200, json11.dump(result), call.request_id)
 
-    def _record(
-        self,
-        scope: dict[str, Any],
-        request_id: str,
-        ctx: RequestContext | None,
-        error_code: str | None,
-        *,
-        event_name: str | None = None,
-        event_source: str | None = None,
-    ) -> None:
+    # -- the hub's own API (/_mighub/) ---------------------------------------------
+
+    async def _run_hub(self, call: _Call, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        """endpoint → query → caller → the endpoint's action → handler → answer."""
+        endpoint = extensions.ENDPOINTS.get(scope["path"].rstrip("/"))
+        if endpoint is None:
+            raise NotFound(f"No such path: {scope['path']}")
+        call.event = (endpoint.event, extensions.EVENT_SOURCE)
+        if scope["method"] not in ("GET", "HEAD"):
+            raise MethodNotAllowed("Use GET")
+        raw_headers = _headers(scope)
+        headers = single_valued(raw_headers, also=extensions.READ_HEADERS)
+        query = extensions.parse_query(scope.get("query_string", b""), endpoint.parameters, endpoint.repeatable)
+        ctx = RequestContext(operation=_EXTENSION_OPERATION, request_id=call.request_id)
+        if endpoint.action is None:
+            call.ctx = self._optional_caller(ctx, scope, raw_headers)
+        else:
+            call.ctx = ctx
+            self._authenticate(ctx, scope, raw_headers, b"")
+            ctx.resource, ctx.decision_action = "*", endpoint.action
+            allowed = ctx.allows(endpoint.action, "*")
+            ctx.decision = "Allow" if allowed else "Deny"
+            if not allowed:
+                raise AccessDeniedException(f"User: {ctx.principal} is not authorized to perform: {endpoint.action}")
+        answer = await endpoint.handler(extensions.Request(self.hub, call.ctx, query, headers))
+        await answer.send(send, receive, call.request_id)
+
+    def _optional_caller(
+        self, ctx: RequestContext, scope: dict[str, Any], raw_headers: list[tuple[str, str]]
+    ) -> RequestContext | None:
+        """The caller of an endpoint anyone may call (health, which load balancers
+        call unsigned), when the hub knows it; else None."""
+        if self.gate.config is None:
+            self._authenticate(ctx, scope, raw_headers, b"")
+            return ctx
+        if not any(name == "authorization" for name, _ in raw_headers):
+            return None
+        try:
+            self._authenticate(ctx, scope, raw_headers, b"")
+        except ServiceError:
+            return None
+        return ctx
+
+    # -- the audit log -------------------------------------------------------------
+
+    def _record(self, scope: dict[str, Any], call: _Call, event_source: str | None) -> None:
         assert self.audit is not None
         client = scope.get("client")
-        if event_name is None and ctx is not None:
-            event_name, event_source = ctx.operation.name, f"{ctx.operation.service}.amazonaws.com"
+        ctx = call.ctx
+        event_name, source = call.event if call.event is not None else (None, event_source)
         self.audit.record(
-            requestId=request_id,
+            requestId=call.request_id,
             eventName=event_name,
-            eventSource=event_source,
+            eventSource=source,
             principal=ctx.principal if ctx and ctx.policy is not None else None,
             accountId=ctx.account_id if ctx and ctx.policy is not None else None,
             accessKeyId=ctx.access_key_id if ctx else None,
             awsRegion=ctx.region if ctx else None,
             resource=ctx.resource if ctx else None,
             decision=ctx.decision if ctx else None,
-            errorCode=error_code,
+            errorCode=call.error_code,
             sourceIPAddress=client[0] if client else None,
         )
 
@@ -203,6 +239,35 @@ class App:
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
+
+
+@dataclass
+class _Call:
+    """What the pipeline learns of one request, for its audit line."""
+
+    request_id: str
+    ctx: RequestContext | None = None
+    event: tuple[str, str] | None = None  # (eventName, eventSource)
+    error_code: str | None = None
+
+
+@dataclass(frozen=True)
+class _Api:
+    """One of the two APIs the hub serves: its steps, its error format, its
+    audit source when the request never said which operation it was."""
+
+    run: Callable[[_Call, dict[str, Any], Receive, Send], Awaitable[None]]
+    respond_error: Callable[[Send, ServiceError, str], Awaitable[None]]
+    event_source: str | None
+
+
+async def _aws_error(send: Send, error: ServiceError, request_id: str) -> None:
+    await _respond(send, error.status, json11.error_body(error), request_id, error.code)
+
+
+# The operation an extension request's context names: extensions are no AWS
+# operation, and nothing reads it but what needs a context to exist.
+_EXTENSION_OPERATION = operations_by_target()["AWSMigrationHub.ListMigrationTasks"]
 
 
 class ClientDisconnected(Exception):

@@ -1,154 +1,176 @@
 """The hub's own HTTP API under ``/_mighub/``: what AWS lacks, kept apart from it.
 
+Each endpoint is declared once (``ENDPOINTS``): its path, the name the audit log
+gives its requests, the action a caller must be allowed (on ``*``), its query
+parameters, and its handler. The request pipeline (``app.App``) runs every one
+the same way as the AWS API: request id → authentication → the endpoint's action
+→ handler → answer → audit line.
+
 - ``GET /_mighub/health``: 200 when the store answers, 503 when it does not; the
   database engine and version too in development mode or for a signed caller.
 - ``GET /_mighub/api/tasks``: tasks with their stale flag and deadline; filters
   ``stream``, ``status``, ``stale=true|false``; ``max_results`` and
-  ``next_token`` page through them. Each parameter is checked strictly (once at
-  most, no unknown ones): a bad one is a 400 naming it. With an auth file it is
-  signed like the AWS API and answers what ``mgh:ListMigrationTasks`` and
-  ``mgh:DescribeMigrationTask`` allow the caller.
+  ``next_token`` page through them. Needs ``mgh:ListMigrationTasks``; answers
+  the tasks ``mgh:DescribeMigrationTask`` allows.
+- ``GET /_mighub/api/events``: the event log after ``after`` (a cursor), up to
+  ``limit`` events, ``type`` (repeatable, ``migration_task.*`` for a family) and
+  ``stream`` filters; needs ``mighub:ListEvents``.
+- ``GET /_mighub/events``: the same, live, as Server-Sent Events (``sse.py``).
 
-Every request is audited like an AWS one, as ``mighub:Health`` or ``mighub:ListTasks``.
+Each parameter is checked strictly (no unknown ones, a single-valued one once at
+most): a bad one is a 400 naming it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
 import orjson
 
 from .. import __version__
-from ..auth.gate import Gate
 from ..clock import from_us, now_us
 from ..context import RequestContext
-from ..errors import AccessDeniedException, InvalidInputException, ServiceError
-from ..models import operations_by_target, service_model, task_statuses
-from ..protocol.headers import single_valued
+from ..errors import InvalidInputException, ServiceError
+from ..events import log as event_log
+from ..models import service_model, task_statuses
 from ..provider import pagination
 from ..provider.tasks import describable
 from ..store.rows import Task
 from ..store.transaction import Transaction
+from .sse import EventStream
 
 EVENT_SOURCE = "mighub"
-# The audit log's event name for each path: an operation name of the hub's own.
-EVENTS = {"/_mighub/health": "mighub:Health", "/_mighub/api/tasks": "mighub:ListTasks"}
+# Headers the endpoints read, besides those of every request: each must come once.
+READ_HEADERS = frozenset({"last-event-id"})
+
+
+# -- answers -------------------------------------------------------------------------
 
 
 @dataclass
-class Outcome:
-    """What the audit log says of an extension request."""
+class Json:
+    """A JSON answer."""
 
-    event: str | None = None  # None for a path that is not an endpoint
-    ctx: RequestContext | None = None
-    error_code: str | None = None
+    payload: Any
+    status: int = 200
+
+    async def send(self, send: Any, receive: Any, request_id: str) -> None:
+        await send_json(send, self.status, self.payload, request_id)
 
 
-async def handle(hub: Any, gate: Gate, scope: dict[str, Any], receive: Any, send: Any, request_id: str) -> Outcome:
-    path = scope["path"].rstrip("/")
-    outcome = Outcome(event=EVENTS.get(path))
-    try:
-        if scope["method"] not in ("GET", "HEAD"):
-            outcome.error_code = "MethodNotAllowed"
-            await _json(send, 405, {"error": "MethodNotAllowed", "message": "Use GET"}, request_id)
-        elif path == "/_mighub/health":
-            outcome.ctx = _health_caller(gate, scope)
-            ok = await asyncio.get_running_loop().run_in_executor(None, hub.store.ping)
-            payload: dict[str, Any] = {"status": "ok" if ok else "unavailable"}
-            if outcome.ctx is not None:  # the engine and version are for callers the hub knows
-                payload.update(database=hub.store.dialect, version=__version__)
-            await _json(send, 200 if ok else 503, payload, request_id)
-        elif path == "/_mighub/api/tasks":
-            outcome.ctx = ctx = RequestContext(operation=_list_tasks_operation(), request_id=request_id)
-            _caller(gate, scope, ctx)
-            query = parse_query(scope.get("query_string", b""))
-            await _json(send, 200, await list_tasks(hub, ctx, query), request_id)
-        else:
-            outcome.error_code = "NotFound"
-            await _json(send, 404, {"error": "NotFound", "message": f"No such path: {scope['path']}"}, request_id)
-    except ServiceError as error:
-        outcome.error_code = error.code
-        await respond_error(send, error, request_id)
-    return outcome
+@dataclass
+class Streaming:
+    """An answer that goes on until the client leaves or the hub stops."""
+
+    stream: EventStream
+
+    async def send(self, send: Any, receive: Any, request_id: str) -> None:
+        await self.stream.run(send, receive, [(b"x-amzn-requestid", request_id.encode())])
+
+
+Answer = Json | Streaming
+
+
+async def send_json(send: Any, status: int, payload: Any, request_id: str) -> None:
+    body = orjson.dumps(payload)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-amzn-requestid", request_id.encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 async def respond_error(send: Any, error: ServiceError, request_id: str) -> None:
-    await _json(send, error.status, {"error": error.code, "message": error.message}, request_id)
+    await send_json(send, error.status, {"error": error.code, "message": error.message}, request_id)
 
 
-def _list_tasks_operation() -> Any:
-    """The operation the extensions authenticate callers as."""
-    return operations_by_target()["AWSMigrationHub.ListMigrationTasks"]
+# -- requests --------------------------------------------------------------------------
 
 
-def _authenticate(gate: Gate, scope: dict[str, Any], ctx: RequestContext) -> None:
-    headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
-    single_valued(headers)  # an ambiguous request is refused here as on the AWS API
-    gate.authenticate(
-        ctx,
-        method=scope["method"],
-        path=scope.get("raw_path", scope["path"].encode()).decode("latin-1"),
-        query=scope.get("query_string", b"").decode("latin-1"),
-        headers=headers,
-        body=b"",
-    )
+class Query(Mapping[str, str]):
+    """A request's query parameters: ``query[name]`` for one given once,
+    ``all(name)`` for a repeatable one."""
+
+    def __init__(self, values: dict[str, list[str]]) -> None:
+        self._values = values
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name][0]
+
+    def __iter__(self) -> Any:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def all(self, name: str) -> list[str]:
+        return self._values.get(name, [])
 
 
-def _caller(gate: Gate, scope: dict[str, Any], ctx: RequestContext) -> None:
-    """Who asks, by the same rules as the AWS API; they must be allowed to list tasks."""
-    _authenticate(gate, scope, ctx)
-    ctx.resource, ctx.decision_action = "*", "mgh:ListMigrationTasks"
-    allowed = ctx.allows("mgh:ListMigrationTasks", "*")
-    ctx.decision = "Allow" if allowed else "Deny"
-    if not allowed:
-        raise AccessDeniedException(f"User: {ctx.principal} is not authorized to perform: mgh:ListMigrationTasks")
-
-
-def _health_caller(gate: Gate, scope: dict[str, Any]) -> RequestContext | None:
-    """The caller of a health check when the hub knows it, else None.
-
-    Health answers load balancers, which do not sign: an unsigned or badly signed
-    check is answered too, with its status only.
-    """
-    ctx = RequestContext(operation=_list_tasks_operation())
-    if gate.config is None:
-        _authenticate(gate, scope, ctx)
-        return ctx
-    if not any(name.lower() == b"authorization" for name, _ in scope["headers"]):
-        return None
-    try:
-        _authenticate(gate, scope, ctx)
-    except ServiceError:
-        return None
-    return ctx
-
-
-# The parameters of /_mighub/api/tasks; any other is refused, not ignored.
-PARAMETERS = ("stream", "status", "stale", "max_results", "next_token")
-MAX_RESULTS = 1000
-TASKS = pagination.Listing("_mighub/api/tasks", (str, str))  # (stream, task)
-
-
-def parse_query(raw: bytes) -> dict[str, str]:
-    """The query's parameters, each given once at most, percent-decoded as UTF-8."""
+def parse_query(raw: bytes, parameters: tuple[str, ...], repeatable: frozenset[str] = frozenset()) -> Query:
+    """The query's parameters, percent-decoded as UTF-8; unknown ones, and
+    single-valued ones given twice, are refused."""
     try:
         pairs = parse_qsl(raw.decode("ascii"), keep_blank_values=True, strict_parsing=True, errors="strict")
     except ValueError:  # UnicodeDecodeError is one
         raise InvalidInputException(
             "The query string must be name=value pairs joined by '&', percent-encoded UTF-8"
         ) from None
-    params: dict[str, str] = {}
+    values: dict[str, list[str]] = {}
     for name, value in pairs:
-        if name not in PARAMETERS:
-            raise InvalidInputException(f"Unknown query parameter {name!r}: the parameters are {', '.join(PARAMETERS)}")
-        if name in params:
+        if name not in parameters:
+            known = ", ".join(parameters) if parameters else "none"
+            raise InvalidInputException(f"Unknown query parameter {name!r}: the parameters are {known}")
+        if name in values and name not in repeatable:
             raise InvalidInputException(f"Query parameter {name} may be given once only")
-        params[name] = value
-    return params
+        values.setdefault(name, []).append(value)
+    return Query(values)
+
+
+@dataclass
+class Request:
+    hub: Any  # the Hub
+    ctx: RequestContext | None  # None: an anonymous health check
+    query: Query
+    headers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    event: str  # the audit log's eventName
+    # What the caller must be allowed, on "*"; None: any caller, even unsigned.
+    action: str | None
+    handler: Callable[[Request], Awaitable[Answer]]
+    parameters: tuple[str, ...] = ()
+    repeatable: frozenset[str] = field(default_factory=frozenset)
+
+
+# -- the endpoints -----------------------------------------------------------------------
+
+
+async def health(request: Request) -> Answer:
+    hub = request.hub
+    ok = await asyncio.get_running_loop().run_in_executor(None, hub.store.ping)
+    payload: dict[str, Any] = {"status": "ok" if ok else "unavailable"}
+    if request.ctx is not None:  # the engine and version are for callers the hub knows
+        payload.update(database=hub.store.dialect, version=__version__)
+    return Json(payload, 200 if ok else 503)
+
+
+MAX_RESULTS = 1000
+TASKS = pagination.Listing("_mighub/api/tasks", (str, str))  # (stream, task)
 
 
 def _invalid(name: str, value: str, constraint: str) -> InvalidInputException:
@@ -174,20 +196,25 @@ def _choice(name: str, value: str | None, choices: tuple[str, ...]) -> str | Non
     return value
 
 
-def _max_results(value: str | None) -> int:
+def _count(name: str, value: str | None, default: int, high: int) -> int:
     if value is None:
-        return 100
+        return default
     # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    if re.fullmatch(r"[0-9]{1,4}", value) is None or not 1 <= int(value) <= MAX_RESULTS:
-        raise _invalid("max_results", value, f"be an integer from 1 to {MAX_RESULTS}")
+    if re.fullmatch(r"[0-9]{1,4}", value) is None or not 1 <= int(value) <= high:
+        raise _invalid(name, value, f"be an integer from 1 to {high}")
     return int(value)
 
 
-async def list_tasks(hub: Any, ctx: RequestContext, query: dict[str, str]) -> dict[str, Any]:
+async def tasks(request: Request) -> Answer:
+    assert request.ctx is not None
+    return Json(await list_tasks(request.hub, request.ctx, request.query))
+
+
+async def list_tasks(hub: Any, ctx: RequestContext, query: Mapping[str, str]) -> dict[str, Any]:
     stream = _stream(query.get("stream"))
     status = _choice("status", query.get("status"), task_statuses())
     stale = _choice("stale", query.get("stale"), ("true", "false"))
-    limit = _max_results(query.get("max_results"))
+    limit = _count("max_results", query.get("max_results"), 100, MAX_RESULTS)
     pages: pagination.Pages = hub.mgh.tokens.pages(TASKS, ctx.account_id, stream, status, stale, field="next_token")
     now = now_us()
     ctx.arn_region_fallback = hub.arn_region_fallback
@@ -230,17 +257,85 @@ def _task_row(row: Task, now: int) -> dict[str, Any]:
     }
 
 
-async def _json(send: Any, status: int, payload: Any, request_id: str) -> None:
-    body = orjson.dumps(payload)
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"x-amzn-requestid", request_id.encode()),
-            ],
-        }
+EVENTS_LIMIT = 1000
+
+
+def _event_filter(query: Query) -> event_log.Filter:
+    return event_log.Filter.parse(query.all("type"), _stream(query.get("stream")))
+
+
+async def _reader(hub: Any, ctx: RequestContext) -> None:
+    """Set the ARN region events are filtered by: the account's home region."""
+    ctx.arn_region_fallback = hub.arn_region_fallback
+    ctx.arn_region = await hub.store.aread(lambda tx: ctx.arn_region_for(tx.home_region(ctx.account_id)))
+
+
+async def events_page(request: Request) -> Answer:
+    """The pull API: a page of events, and the cursor to ask after next."""
+    assert request.ctx is not None
+    ctx, query = request.ctx, request.query
+    after = query.get("after")
+    start = event_log.parse_cursor("after", after) if after is not None else None
+    limit = _count("limit", query.get("limit"), 100, EVENTS_LIMIT)
+    wanted = _event_filter(query)
+    visible = event_log.visible_to(ctx)
+    ctx.arn_region_fallback = request.hub.arn_region_fallback
+
+    def work(tx: Transaction) -> event_log.Page:
+        ctx.arn_region = ctx.arn_region_for(tx.home_region(ctx.account_id))
+        return event_log.read_page(tx, start, limit, ctx.account_id, wanted, visible)
+
+    page = await request.hub.store.aread(work)
+    payload: dict[str, Any] = {"Events": [event_log.to_json(e) for e in page.events], "NextCursor": str(page.cursor)}
+    if page.resync:
+        payload["Resync"] = True
+        payload["Message"] = (
+            f"Events after cursor {after} are no longer kept: re-read the state, then ask for the events "
+            f"after cursor {page.cursor}"
+        )
+    return Json(payload)
+
+
+async def event_stream(request: Request) -> Answer:
+    """The live stream, from Last-Event-ID, else ``after``, else from now on."""
+    assert request.ctx is not None
+    ctx, query = request.ctx, request.query
+    resume = request.headers.get("last-event-id")
+    if resume is not None and resume != "":
+        start: int | None = event_log.parse_cursor("Last-Event-ID", resume.strip())
+    elif query.get("after") is not None:
+        start = event_log.parse_cursor("after", query["after"])
+    else:
+        start = None
+    wanted = _event_filter(query)
+    await _reader(request.hub, ctx)
+    hub = request.hub
+    stream = EventStream(
+        hub.store, hub.feed, ctx, wanted, event_log.visible_to(ctx), start, heartbeat=hub.settings.heartbeat_seconds
     )
-    await send({"type": "http.response.body", "body": body})
+    return Streaming(stream)
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "/_mighub/health": Endpoint("mighub:Health", None, health),
+    "/_mighub/api/tasks": Endpoint(
+        "mighub:ListTasks",
+        "mgh:ListMigrationTasks",
+        tasks,
+        ("stream", "status", "stale", "max_results", "next_token"),
+    ),
+    "/_mighub/api/events": Endpoint(
+        "mighub:ListEvents",
+        "mighub:ListEvents",
+        events_page,
+        ("after", "limit", "type", "stream"),
+        frozenset({"type"}),
+    ),
+    "/_mighub/events": Endpoint(
+        "mighub:StreamEvents",
+        "mighub:ListEvents",
+        event_stream,
+        ("after", "type", "stream"),
+        frozenset({"type"}),
+    ),
+}

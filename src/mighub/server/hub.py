@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ from ..errors import (
     UnauthorizedOperation,
     UnknownOperationException,
 )
+from ..events import kinds
+from ..events.feed import Feed
 from ..models import Operation
 from ..protocol.validation import validate_input
 from ..provider.base import ArnRegionChanged, Provider
@@ -50,6 +53,8 @@ log = logging.getLogger(__name__)
 
 # Units of work are small so that a deletion never holds the writer for long.
 DELETE_BATCH = 500
+PRUNE_BATCH = 1000
+STALE_BATCH = 500
 # How often a call is authorised again because the account's home region moved
 # under it; more than once means it keeps moving, and the caller retries later.
 REAUTHORIZE = 3
@@ -60,6 +65,14 @@ class HubSettings:
     # The home region given to each account that has never had one; None is
     # AWS's own behaviour (HomeRegionNotSetException until one is created).
     preset_home_region: str | None = "us-east-1"
+    # How long the event log keeps an event.
+    event_retention_seconds: float = 30 * 24 * 3600
+    # How often deadlines are checked: a task goes stale in the log within this of its deadline.
+    stale_check_seconds: float = 0.5
+    # How often the live feed looks for events other replicas committed.
+    event_poll_seconds: float = 0.5
+    # The comment an idle event stream sends, to keep proxies from closing it.
+    heartbeat_seconds: float = 15.0
 
 
 @cache
@@ -79,6 +92,7 @@ class Hub:
         # account -> the region its resources' ARNs carry, as last seen (see above).
         self._arn_regions: dict[str, str] = {}
         self._deleter_wakeup: asyncio.Event | None = None
+        self.feed = Feed(store, poll_seconds=self.settings.event_poll_seconds)
 
     @property
     def arn_region_fallback(self) -> str:
@@ -196,5 +210,59 @@ class Hub:
         pending = tx.deleting_streams(1)
         if not pending:
             return False
-        tx.delete_stream_batch(pending[0], DELETE_BATCH)
+        stream = pending[0]
+        if tx.delete_stream_batch(stream.id, DELETE_BATCH) < DELETE_BATCH:  # the stream itself went too
+            data = {"ProgressUpdateStreamName": stream.name}
+            tx.emit(stream.account_id, kinds.STREAM_DELETED, data, at_us=now_us(), stream=stream.name)
         return True
+
+    # -- the event log's retention ------------------------------------------------
+
+    async def run_pruner(self) -> None:
+        """Remove events older than the retention period, in bounded batches, forever."""
+        retention = self.settings.event_retention_seconds
+        poll_seconds = min(60.0, retention / 2)  # an event outlives its retention by half of it at most
+        while True:
+            try:
+                before = now_us() - int(retention * 1_000_000)
+                while (
+                    await self.store.awrite(
+                        functools.partial(Transaction.prune_events, before_us=before, batch=PRUNE_BATCH)
+                    )
+                    == PRUNE_BATCH
+                ):
+                    await asyncio.sleep(0)  # let requests in between batches
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be away; try again later
+                log.warning("event pruning paused: %s", exc)
+            await asyncio.sleep(poll_seconds)
+
+    # -- staleness, as events ---------------------------------------------------------
+
+    async def run_stale_watch(self) -> None:
+        """Tell the log of each task whose deadline passed, once, forever.
+
+        The database says which deadlines have passed and which were told, so any
+        replica may do it, one that was down catches up on what passed meanwhile,
+        and no task is told twice (``Transaction.report_stale``)."""
+        while True:
+            try:
+                while await self.store.awrite(self._report_stale) == STALE_BATCH:
+                    await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database may be away; try again later
+                log.warning("stale watch paused: %s", exc)
+            await asyncio.sleep(self.settings.stale_check_seconds)
+
+    @staticmethod
+    def _report_stale(tx: Transaction) -> int:
+        now = now_us()
+        found = tx.report_stale(now, STALE_BATCH)
+        for task in found:
+            assert task.stale_at_us is not None
+            data = kinds.task_key(task.stream_name, task.name)
+            data.update(Task=kinds.task_state(task), StaleAt=kinds.iso(task.stale_at_us))
+            tx.emit(task.account_id, kinds.TASK_STALE, data, at_us=now, stream=task.stream_name)
+        return len(found)

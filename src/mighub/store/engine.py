@@ -108,6 +108,7 @@ class Store:
             # database, so shared by every replica and kept across restarts.
             self.token_key = Transaction(conn).secret("tokens", new=secrets.token_bytes(64), now_us=now_us())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._event_listeners: list[Callable[[], None]] = []
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
         count = writers if writers is not None else self.profile.writers
         self._writers = [
@@ -116,6 +117,18 @@ class Store:
         for writer in self._writers:
             writer.start()
         self._closed = False
+
+    def on_events(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` (on a writer thread: it must only wake something up)
+        each time a transaction of this process commits events."""
+        self._event_listeners.append(listener)
+
+    def _events_committed(self) -> None:
+        for listener in self._event_listeners:
+            try:
+                listener()
+            except Exception:
+                log.exception("event listener failed")
 
     # -- writes ------------------------------------------------------------------
 
@@ -188,6 +201,7 @@ class Store:
                     self._refuse(batch, UNKNOWN_OUTCOME)
                     return conn
                 if landed:
+                    self._events_committed()  # perhaps none; a wake-up too many costs a read
                     self._answer(unknown.outcomes)
                     return conn
                 # Not committed: nothing of it is in the database, so running it
@@ -227,12 +241,15 @@ class Store:
             if len(batch) == 1 and not outcomes[0][1]:
                 transaction.rollback()
                 return outcomes
+            appended = tx.append_events()
             transaction_id = self.profile.transaction_id(tx.cursor)
         except BaseException:
             if transaction.is_active:
                 transaction.rollback()
             raise
         self._commit(transaction, outcomes, transaction_id)
+        if appended is not None:
+            self._events_committed()
         return outcomes
 
     @classmethod
@@ -242,13 +259,14 @@ class Store:
             return [cls._run_unit(tx, batch[0])]
         outcomes = []
         for job in batch:
+            emitted = len(tx.pending_events)
             try:
                 with tx.savepoint():
                     outcome = cls._run_unit(tx, job)
                     if not outcome[1]:
                         raise _Undo
             except _Undo:
-                pass
+                del tx.pending_events[emitted:]  # no event without its change
             outcomes.append(outcome)
         return outcomes
 

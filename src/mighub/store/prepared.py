@@ -48,6 +48,11 @@ class Prepared:
         cursor.execute(sql, arguments({**fixed, **params} if fixed else params))
         return cursor
 
+    def executemany(self, conn: Connection, cursor: Any, rows: list[dict[str, Any]]) -> Any:
+        sql, arguments, fixed = self._for(conn)
+        cursor.executemany(sql, [arguments({**fixed, **row} if fixed else row) for row in rows])
+        return cursor
+
 
 def _same(values: dict[str, Any]) -> dict[str, Any]:
     return values

@@ -31,6 +31,12 @@ class Stream(NamedTuple):
     deleting: bool
 
 
+class DeletingStream(NamedTuple):
+    id: int
+    account_id: str
+    name: str
+
+
 class StreamAndTask(NamedTuple):
     stream_id: int
     deleting: bool
@@ -51,6 +57,7 @@ class Task(NamedTuple):
     update_us: int | None
     next_update_seconds: int | None
     stale_at_us: int | None  # None: never stale
+    stale_reported: bool  # the event log has said it went stale
 
 
 class TaskUpdate(NamedTuple):
@@ -107,3 +114,17 @@ class ApplicationState(NamedTuple):
     application_id: str
     status: str
     update_us: int
+
+
+class Event(NamedTuple):
+    cursor: int
+    account_id: str
+    type: str
+    stream_name: str | None
+    occurred_us: int
+    data: str  # JSON
+
+
+class EventLogBounds(NamedTuple):
+    last_cursor: int  # the newest event's cursor (0: none yet)
+    pruned_through: int  # events up to this cursor may be gone

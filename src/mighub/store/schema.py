@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -84,9 +85,12 @@ tasks = Table(
     Column("next_update_seconds", BigInteger, nullable=True),
     # When the task turns stale; NULL when it never will (finished, or no promise).
     Column("stale_at_us", BigInteger, nullable=True),
+    # Whether the event log has said this task went stale (and not yet that it recovered).
+    Column("stale_reported", Boolean, nullable=False, default=False, server_default=false()),
     UniqueConstraint("account_id", "stream_name", "name", name="uq_tasks_account_stream_name"),
     Index("ix_tasks_stream", "stream_id", "id"),
     Index("ix_tasks_stale", "account_id", "stale_at_us"),
+    Index("ix_tasks_unreported_stale", "stale_reported", "stale_at_us"),
 )
 
 task_updates = Table(
@@ -162,6 +166,33 @@ hub_secrets = Table(
     Column("name", String(32), primary_key=True),
     Column("secret", LargeBinary, nullable=False),
     Column("created_us", BigInteger, nullable=False),
+)
+
+# -- what changed: the event log ----------------------------------------------------
+
+# One row per change the API made, written in the transaction that made it.
+# ``cursor`` is the event's place in the log, given out in commit order (see
+# ``Transaction.append_events``), so "everything after cursor N" never skips one.
+events = Table(
+    "events",
+    metadata,
+    Column("cursor", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", String(12), nullable=False),
+    Column("type", String(64), nullable=False),
+    Column("stream_name", Name(50), nullable=True),  # for the stream filter
+    Column("occurred_us", BigInteger, nullable=False),
+    Column("data", Text, nullable=False),  # the event's JSON object
+    Index("ix_events_account", "account_id", "cursor"),
+)
+
+# The log's one row: the last cursor given out, and the last one pruned (a reader
+# asking for events after an older cursor is told to resynchronise).
+event_log = Table(
+    "event_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("last_cursor", BigInteger, nullable=False),
+    Column("pruned_through", BigInteger, nullable=False),
 )
 
 # The tables that hang off a task, removed with it.

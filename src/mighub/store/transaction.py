@@ -13,7 +13,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, insert, or_, select, tuple_, update
+import orjson
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from . import dialect
 from .keys import LongKey
@@ -22,7 +23,10 @@ from .rows import (
     ApplicationState,
     Association,
     CreatedArtifact,
+    DeletingStream,
     DiscoveredResource,
+    Event,
+    EventLogBounds,
     HomeRegionControl,
     ResourceAttribute,
     SourceResource,
@@ -38,6 +42,8 @@ from .schema import (
     application_states,
     created_artifacts,
     discovered_resources,
+    event_log,
+    events,
     home_region_controls,
     hub_secrets,
     resource_attributes,
@@ -126,6 +132,27 @@ _APPLY_STATE = Prepared(
         update_us=bindparam("v_update_us"),
         next_update_seconds=bindparam("v_next_update_seconds"),
         stale_at_us=bindparam("v_stale_at_us"),
+        stale_reported=False,
+    )
+)
+# The task as it stands, locked to the end of the transaction (PostgreSQL; SQLite's
+# writer holds the whole database): what a notification's event calls "previous".
+_TASK_STATE = Prepared(select(*columns(tasks, Task)).where(tasks.c.id == bindparam("task_id")).with_for_update())
+# The event log's numbering (see Transaction.append_events).
+_TAKE_CURSORS = Prepared(
+    update(event_log)
+    .where(event_log.c.id == 1)
+    .values(last_cursor=event_log.c.last_cursor + bindparam("n"))
+    .returning(event_log.c.last_cursor)
+)
+_INSERT_EVENT = Prepared(
+    insert(events).values(
+        cursor=bindparam("v_cursor"),
+        account_id=bindparam("v_account_id"),
+        type=bindparam("v_type"),
+        stream_name=bindparam("v_stream_name"),
+        occurred_us=bindparam("v_occurred_us"),
+        data=bindparam("v_data"),
     )
 )
 
@@ -135,6 +162,8 @@ class Transaction:
         self.conn = conn
         self.profile = dialect.profile(conn)
         self._cursor: Any = None
+        # Events of this transaction's changes, given their cursors at commit.
+        self.pending_events: list[dict[str, Any]] = []
 
     @property
     def cursor(self) -> Any:
@@ -244,12 +273,16 @@ class Transaction:
         row = _STREAM_AND_TASK.execute(self.conn, self.cursor, params).fetchone()
         return StreamAndTask(row[0], bool(row[1]), row[2]) if row else None
 
-    def create_stream(self, account_id: str, name: str, now_us: int) -> None:
-        self.conn.execute(
+    def create_stream(self, account_id: str, name: str, now_us: int) -> bool:
+        """Create the stream; False if it already exists."""
+        query = (
             self._insert(streams)
             .values(account_id=account_id, name=name, deleting=False, created_us=now_us)
             .on_conflict_do_nothing(index_elements=["account_id", "name"])
+            .returning(streams.c.id)
         )
+        # RETURNING, not rowcount: psycopg's rowcount for an INSERT … ON CONFLICT is -1.
+        return self.conn.execute(query).first() is not None
 
     def mark_stream_deleting(self, stream_id: int) -> None:
         self.conn.execute(update(streams).where(streams.c.id == stream_id).values(deleting=True))
@@ -261,11 +294,12 @@ class Transaction:
             query = query.where(c.name > after)
         return self.conn.execute(query.order_by(c.name).limit(limit)).scalars().all()
 
-    def deleting_streams(self, limit: int) -> Sequence[int]:
+    def deleting_streams(self, limit: int) -> list[DeletingStream]:
         """Streams to delete that no other replica is working on right now."""
-        query = select(streams.c.id).where(streams.c.deleting.is_(True)).order_by(streams.c.id)
+        c = streams.c
+        query = select(c.id, c.account_id, c.name).where(c.deleting.is_(True)).order_by(c.id)
         query = query.limit(limit).with_for_update(skip_locked=True)
-        return self.conn.execute(query).scalars().all()
+        return list(map(DeletingStream._make, self.conn.execute(query)))
 
     def delete_stream_batch(self, stream_id: int, batch: int) -> int:
         """Remove up to ``batch`` tasks of a deleting stream, with their history;
@@ -292,8 +326,9 @@ class Transaction:
         row = self.conn.execute(_TASK, params).first()
         return Task._make(row) if row else None
 
-    def create_task(self, stream_id: int, account_id: str, stream_name: str, name: str, now_us: int) -> None:
-        self.conn.execute(
+    def create_task(self, stream_id: int, account_id: str, stream_name: str, name: str, now_us: int) -> bool:
+        """Create the task; False if it already exists."""
+        query = (
             self._insert(tasks)
             .values(
                 stream_id=stream_id,
@@ -303,14 +338,39 @@ class Transaction:
                 created_us=now_us,
             )
             .on_conflict_do_nothing(index_elements=["account_id", "stream_name", "name"])
+            .returning(tasks.c.id)
         )
+        return self.conn.execute(query).first() is not None
 
-    def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> None:
+    def task_state(self, task_id: int) -> Task:
+        """The task, locked until the transaction ends (on PostgreSQL; SQLite's
+        writer holds the whole database), so what it says stays true until then."""
+        return Task._make(_TASK_STATE.execute(self.conn, self.cursor, {"task_id": task_id}).fetchone())
+
+    def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> bool:
         """Append a notification to the task's history, and make it the task's
-        state unless the task already holds a newer one."""
+        state unless the task already holds a newer one; whether it did."""
         params = {"v_task_id": task_id, "v_received_us": received_us, **{f"v_{k}": v for k, v in state.items()}}
         _INSERT_UPDATE.execute(self.conn, self.cursor, params)
-        _APPLY_STATE.execute(self.conn, self.cursor, params)
+        return bool(_APPLY_STATE.execute(self.conn, self.cursor, params).rowcount)
+
+    def report_stale(self, now_us: int, limit: int) -> list[Task]:
+        """Tasks past their deadline whose staleness the log has not told yet,
+        marked as told. Each is locked and skipped by other replicas' sweeps until
+        this transaction ends, so each goes stale in the log once."""
+        c = tasks.c
+        query = (
+            select(*columns(tasks, Task))
+            .join(streams, streams.c.id == c.stream_id)
+            .where(c.stale_reported.is_(False), c.stale_at_us < now_us, streams.c.deleting.is_(False))
+            .order_by(c.stale_at_us)
+            .limit(limit)
+            .with_for_update(of=tasks, skip_locked=True)
+        )
+        found = list(map(Task._make, self.conn.execute(query)))
+        if found:
+            self.conn.execute(update(tasks).where(c.id.in_([t.id for t in found])).values(stale_reported=True))
+        return found
 
     def list_tasks(
         self,
@@ -323,20 +383,14 @@ class Transaction:
         """Tasks in (stream, name) order; only those associated with the
         discovered resource ``configuration_id`` when it is given."""
         c = tasks.c
-        query = (
-            select(*columns(tasks, Task))
-            .join(streams, streams.c.id == c.stream_id)
-            .where(c.account_id == account_id, streams.c.deleting.is_(False))
-        )
+        query = _live_tasks(account_id)
         if configuration_id is not None:
             key = ASSOCIATIONS["discovered_resource"][1]
             query = query.join(
                 discovered_resources,
                 and_(discovered_resources.c.task_id == c.id, key.equals(self.profile, configuration_id)),
             )
-        if after is not None:
-            query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
-        return list(map(Task._make, self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit))))
+        return self._task_page(query, after, limit)
 
     def list_task_updates(self, task_id: int, *, after: tuple[int, int] | None, limit: int) -> list[TaskUpdate]:
         c = task_updates.c
@@ -358,11 +412,7 @@ class Transaction:
     ) -> list[Task]:
         """Tasks filtered for people: by stream, status, and staleness at a time."""
         c = tasks.c
-        query = (
-            select(*columns(tasks, Task))
-            .join(streams, streams.c.id == c.stream_id)
-            .where(c.account_id == account_id, streams.c.deleting.is_(False))
-        )
+        query = _live_tasks(account_id)
         if stream_name is not None:
             query = query.where(c.stream_name == stream_name)
         if status is not None:
@@ -371,6 +421,11 @@ class Transaction:
             query = query.where(c.stale_at_us < stale_before_us)
         if fresh_at_us is not None:
             query = query.where(or_(c.stale_at_us.is_(None), c.stale_at_us >= fresh_at_us))
+        return self._task_page(query, after, limit)
+
+    def _task_page(self, query: Any, after: tuple[str, str] | None, limit: int) -> list[Task]:
+        """One page of a task listing, in (stream, name) order after ``after``."""
+        c = tasks.c
         if after is not None:
             query = query.where(tuple_(c.stream_name, c.name) > tuple_(*after))
         return list(map(Task._make, self.conn.execute(query.order_by(c.stream_name, c.name).limit(limit))))
@@ -393,16 +448,19 @@ class Transaction:
         query = select(*columns(resource_attributes, ResourceAttribute)).where(c.task_id == task_id)
         return list(map(ResourceAttribute._make, self.conn.execute(query.order_by(c.position))))
 
-    def associate(self, kind: str, task_id: int, key: str, values: dict[str, Any]) -> None:
-        """Associate ``key`` with the task, or update the association's values."""
+    def associate(self, kind: str, task_id: int, key: str, values: dict[str, Any]) -> bool:
+        """Associate ``key`` with the task, or update the association's values;
+        False if it was already associated with these very values."""
         table, long_key, _ = ASSOCIATIONS[kind]
         query = self._insert(table).values(task_id=task_id, **{long_key.key.name: key}, **values)
-        target = long_key.conflict_target(self.profile)
-        if values:
-            query = query.on_conflict_do_update(index_elements=target, set_=values)
-        else:
-            query = query.on_conflict_do_nothing(index_elements=target)
-        self.conn.execute(query)
+        query = query.on_conflict_do_nothing(index_elements=long_key.conflict_target(self.profile))
+        if self.conn.execute(query.returning(table.c.task_id)).first() is not None:
+            return True
+        if not values:
+            return False
+        changed = or_(*(table.c[name].is_distinct_from(value) for name, value in values.items()))
+        where = and_(table.c.task_id == task_id, long_key.equals(self.profile, key), changed)
+        return bool(self.conn.execute(update(table).where(where).values(**values)).rowcount)
 
     def disassociate(self, kind: str, task_id: int, key: str) -> int:
         table, long_key, _ = ASSOCIATIONS[kind]
@@ -432,7 +490,8 @@ class Transaction:
         return ApplicationState._make(row) if row else None
 
     def put_application_state(self, account_id: str, application_id: str, status: str, update_us: int) -> None:
-        """Record the state unless the application already holds a newer one."""
+        """Record the state unless the application already holds a newer one
+        (``application_state`` first, to know what it held)."""
         query = self._insert(application_states).values(
             account_id=account_id, application_id=application_id, status=status, update_us=update_us
         )
@@ -464,3 +523,97 @@ class Transaction:
         """The account's ApplicationId that begins with ``head`` and has this
         SHA-256 digest (for a page that ended on it)."""
         return APPLICATION.find(self.conn, [account_id], head, digest)
+
+    # -- the event log ---------------------------------------------------------------
+
+    def emit(self, account_id: str, type: str, data: dict[str, Any], *, at_us: int, stream: str | None = None) -> None:
+        """Record that this transaction changed something. The event is written
+        with the change, when the transaction is about to commit (``append_events``)."""
+        self.pending_events.append(
+            {"account_id": account_id, "type": type, "stream_name": stream, "occurred_us": at_us, "data": data}
+        )
+
+    def append_events(self) -> int | None:
+        """Write the pending events, numbered after the last cursor given out; the
+        last of their cursors, or None if there were none.
+
+        Just before COMMIT, and last: the log's one row stays locked from here to
+        the end of the transaction, so cursors are given out in commit order. A
+        transaction waiting for the row gets it only once the one before it has
+        committed and is visible, so whoever reads "after cursor N" and sees an
+        event also sees every event numbered before it: no reader ever skips one.
+        """
+        pending = self.pending_events
+        if not pending:
+            return None
+        last: int = _TAKE_CURSORS.execute(self.conn, self.cursor, {"n": len(pending)}).fetchone()[0]
+        first = last - len(pending) + 1
+        rows = [
+            {
+                "v_cursor": first + i,
+                "v_account_id": event["account_id"],
+                "v_type": event["type"],
+                "v_stream_name": event["stream_name"],
+                "v_occurred_us": event["occurred_us"],
+                "v_data": _json(event["data"]),
+            }
+            for i, event in enumerate(pending)
+        ]
+        _INSERT_EVENT.executemany(self.conn, self.cursor, rows)
+        pending.clear()
+        return last
+
+    def event_log_bounds(self) -> EventLogBounds:
+        log = event_log.c
+        row = self.conn.execute(select(log.last_cursor, log.pruned_through).where(log.id == 1)).one()
+        return EventLogBounds._make(row)
+
+    def events_after(
+        self,
+        after: int,
+        limit: int,
+        *,
+        account_id: str | None = None,
+        types: Sequence[str] = (),
+        type_prefixes: Sequence[str] = (),
+        stream_name: str | None = None,
+    ) -> list[Event]:
+        """Events with a cursor above ``after``, in cursor order; one account's,
+        and only of the given types (or type prefixes) and stream, when asked."""
+        c = events.c
+        query = select(*columns(events, Event)).where(c.cursor > after)
+        if account_id is not None:
+            query = query.where(c.account_id == account_id)
+        if types or type_prefixes:
+            query = query.where(or_(c.type.in_(types), *(c.type.startswith(p, autoescape=True) for p in type_prefixes)))
+        if stream_name is not None:
+            query = query.where(c.stream_name == stream_name)
+        return list(map(Event._make, self.conn.execute(query.order_by(c.cursor).limit(limit))))
+
+    def prune_events(self, before_us: int, batch: int) -> int:
+        """Remove up to ``batch`` of the oldest events, if older than ``before_us``;
+        how many. The log stays a run of cursors: only its head is cut."""
+        c = events.c
+        oldest = select(c.cursor, c.occurred_us).order_by(c.cursor).limit(batch).subquery()
+        through = self.conn.execute(select(func.max(oldest.c.cursor)).where(oldest.c.occurred_us < before_us)).scalar()
+        if through is None:
+            return 0
+        removed = self.conn.execute(delete(events).where(c.cursor <= through)).rowcount
+        log = event_log.c
+        self.conn.execute(
+            update(event_log).where(log.id == 1, log.pruned_through < through).values(pruned_through=through)
+        )
+        return int(removed)
+
+
+def _live_tasks(account_id: str) -> Any:
+    """The account's tasks in streams that are not being deleted: what every task listing starts from."""
+    return (
+        select(*columns(tasks, Task))
+        .join(streams, streams.c.id == tasks.c.stream_id)
+        .where(tasks.c.account_id == account_id, streams.c.deleting.is_(False))
+    )
+
+
+def _json(data: dict[str, Any]) -> str:
+    return orjson.dumps(data).decode()
