@@ -18,6 +18,13 @@ API::
     status, headers, body = hub.http("GET", "/_mighub/api/tasks")   # a bare request
     hub.close()                                  # lifespan shutdown, then the store
 
+Fixtures (imported by conftest.py), each over a fresh database of the test's engine
+(the ``databases`` fixture): ``inprocess_hub``, shared by a module's tests (isolate
+them with ``uniq`` stream names); ``fresh_inprocess_hub``, a test's own, empty hub; and
+``inprocess_hub_factory``, a test's own hubs with other options, e.g.
+``inprocess_hub_factory(home_region=None)``. A module moved in process overrides the
+session ``mgh`` / ``config`` fixtures with clients of ``inprocess_hub``.
+
 ``start=False`` builds the hub without running the lifespan (no background deleter: a
 deleted stream stays "being deleted") until ``start()`` is called.
 """
@@ -27,12 +34,14 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import pytest
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 
-from e2e_helpers import REGION, make_client
+from e2e_helpers import REGION, Databases, make_client
 from mighub.auth.audit import AuditLog
 from mighub.auth.config import AuthConfig
 from mighub.auth.gate import Gate
@@ -72,6 +81,7 @@ class InProcessHub:
         self._thread.start()
         self._lifespan: tuple[asyncio.Queue[dict[str, Any]], asyncio.Queue[dict[str, Any]], Any] | None = None
         self._closed = False
+        self._clients: dict[tuple[str, str, bool], Any] = {}
         if start:
             self.start()
 
@@ -125,9 +135,15 @@ class InProcessHub:
 
     # -- requests ----------------------------------------------------------------------
     def client(self, service: str = "mgh", region: str = REGION, validate: bool = True) -> Any:
-        """A real boto3 client whose requests this hub answers in process."""
-        found = make_client(ENDPOINT, service, region=region, validate=validate)
-        found.meta.events.register("before-send", self._send)
+        """A real boto3 client whose requests this hub answers in process.
+
+        Making one costs a tenth of a second, so one is made per arguments and handed out
+        again (boto3 clients are thread-safe)."""
+        key = (service, region, validate)
+        found = self._clients.get(key)
+        if found is None:
+            found = self._clients[key] = make_client(ENDPOINT, service, region=region, validate=validate)
+            found.meta.events.register("before-send", self._send)
         return found
 
     def _send(self, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
@@ -217,3 +233,44 @@ class _Raw:
 
     def stream(self, **_: Any) -> Iterator[bytes]:
         yield self.payload
+
+
+class InProcessHubFactory:
+    """Hubs over fresh databases of one engine; ``close`` closes every one."""
+
+    def __init__(self, databases: Databases, directory: Path) -> None:
+        self.databases = databases
+        self.directory = directory
+        self.made: list[InProcessHub] = []
+
+    def __call__(self, **options: Any) -> InProcessHub:
+        url = self.databases.fresh_url(self.directory, f"inprocess-{len(self.made)}.sqlite3")
+        self.made.append(InProcessHub(url, **options))
+        return self.made[-1]
+
+    def close(self) -> None:
+        for made in reversed(self.made):
+            made.close()
+
+
+# -- fixtures (conftest.py imports them) ---------------------------------------------------
+@pytest.fixture(scope="module")
+def inprocess_hub(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessHub]:
+    """An in-process hub over a fresh database, shared by the module's tests."""
+    factory = InProcessHubFactory(databases, tmp_path_factory.mktemp("inprocess"))
+    yield factory()
+    factory.close()
+
+
+@pytest.fixture
+def fresh_inprocess_hub(inprocess_hub_factory: InProcessHubFactory) -> InProcessHub:
+    """An in-process hub of the test's own, over a fresh, empty database."""
+    return inprocess_hub_factory()
+
+
+@pytest.fixture
+def inprocess_hub_factory(databases: Databases, tmp_path: Path) -> Iterator[InProcessHubFactory]:
+    """Build in-process hubs with any ``InProcessHub`` options; all are closed at teardown."""
+    factory = InProcessHubFactory(databases, tmp_path)
+    yield factory
+    factory.close()
