@@ -264,6 +264,7 @@ def make_client(
     validate: bool = True,
     attempts: int = 1,
     session: boto3.session.Session | None = None,
+    credentials: tuple[str, str] = ("test", "test"),
 ) -> Any:
     """A boto3 client; ``attempts`` > 1 turns on the SDK's standard retries. A new session
     each time unless one is given (a shared one keeps the loaded service models)."""
@@ -277,8 +278,8 @@ def make_client(
         service,
         endpoint_url=endpoint,
         region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
         config=config,
     )
 

@@ -15,6 +15,7 @@ API::
 
     hub = InProcessHub(url, home_region="us-east-1", auth_config=None)
     mgh = hub.client("mgh")                      # same config as e2e_helpers.make_client
+    signed = hub.client("mgh", credentials=("AKIA...", "secret"))   # for an auth config
     status, headers, body = hub.http("GET", "/_mighub/api/tasks")   # a bare request
     hub.close()                                  # lifespan shutdown, then the store
 
@@ -86,7 +87,7 @@ class InProcessHub:
         self._thread.start()
         self._lifespan: tuple[asyncio.Queue[dict[str, Any]], asyncio.Queue[dict[str, Any]], Any] | None = None
         self._closed = False
-        self._clients: dict[tuple[str, str, bool], Any] = {}
+        self._clients: dict[tuple[str, str, bool, tuple[str, str]], Any] = {}
         if start:
             self.start()
 
@@ -139,15 +140,22 @@ class InProcessHub:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(CALL_TIMEOUT)
 
     # -- requests ----------------------------------------------------------------------
-    def client(self, service: str = "mgh", region: str = REGION, validate: bool = True) -> Any:
-        """A real boto3 client whose requests this hub answers in process.
+    def client(
+        self,
+        service: str = "mgh",
+        region: str = REGION,
+        validate: bool = True,
+        credentials: tuple[str, str] = ("test", "test"),
+    ) -> Any:
+        """A real boto3 client whose requests this hub answers in process; ``credentials``
+        (access key id, secret) sign them, for a hub with an auth config.
 
         One is made per arguments and handed out again (boto3 clients are thread-safe)."""
-        key = (service, region, validate)
+        key = (service, region, validate, credentials)
         found = self._clients.get(key)
         if found is None:
             found = self._clients[key] = make_client(
-                ENDPOINT, service, region=region, validate=validate, session=_SESSION
+                ENDPOINT, service, region=region, validate=validate, session=_SESSION, credentials=credentials
             )
             found.meta.events.register("before-send", self._send)
         return found
