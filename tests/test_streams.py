@@ -183,6 +183,12 @@ def test_writes_while_deleting_are_refused(inprocess_hub_factory: InProcessHubFa
 
 
 def test_delete_then_delete_again(mgh: Any) -> None:
+    """Once the deletion has finished, deleting the name again is ResourceNotFoundException.
+
+    (While it runs, the hub answers a second delete as a success: marking a stream that
+    is already being deleted changes nothing. So the end is watched through an import,
+    refused with InvalidInputException while deleting, ResourceNotFoundException after.)
+    """
     name = uniq("deltwice")
     mgh.create_progress_update_stream(ProgressUpdateStreamName=name)
     mgh.delete_progress_update_stream(ProgressUpdateStreamName=name)
@@ -190,14 +196,16 @@ def test_delete_then_delete_again(mgh: Any) -> None:
 
     def gone() -> bool:
         try:
-            mgh.delete_progress_update_stream(ProgressUpdateStreamName=name)
+            mgh.import_migration_task(ProgressUpdateStream=name, MigrationTaskName="t")
         except ClientError as exc:
-            # InvalidInputException while still deleting, then not found
             assert error_code(exc) in {"ResourceNotFoundException", "InvalidInputException"}
             return error_code(exc) == "ResourceNotFoundException"
-        raise AssertionError("deleting a deleted stream must fail")
+        raise AssertionError("importing into a deleted stream must fail")
 
     poll(gone, timeout=20)
+    with pytest.raises(ClientError) as exc:
+        mgh.delete_progress_update_stream(ProgressUpdateStreamName=name)
+    assert error_code(exc.value) == "ResourceNotFoundException"
 
 
 def test_stream_name_edge_characters(mgh: Any) -> None:
