@@ -20,6 +20,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # e2e_helpers, whatever the import mode
 
 from e2e_helpers import _LIVE_SERVERS, Databases, MighubServer
+from inprocess import fresh_inprocess_hub, inprocess_hub, inprocess_hub_factory  # noqa: F401 -- fixtures
 
 # -- the stores every server-backed test runs against ------------------------------
 POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")

@@ -257,20 +257,29 @@ class MighubServer:
         return make_client(self.endpoint, service, region=region, validate=validate)
 
 
-def make_client(endpoint: str, service: str, region: str = REGION, validate: bool = True, attempts: int = 1) -> Any:
-    """A boto3 client; ``attempts`` > 1 turns on the SDK's standard retries."""
+def make_client(
+    endpoint: str,
+    service: str,
+    region: str = REGION,
+    validate: bool = True,
+    attempts: int = 1,
+    session: boto3.session.Session | None = None,
+    credentials: tuple[str, str] = ("test", "test"),
+) -> Any:
+    """A boto3 client; ``attempts`` > 1 turns on the SDK's standard retries. A new session
+    each time unless one is given (a shared one keeps the loaded service models)."""
     config = Config(
         parameter_validation=validate,
         retries={"total_max_attempts": attempts, "mode": "standard"},
         connect_timeout=5,
         read_timeout=30,
     )
-    return boto3.session.Session().client(
+    return (session or boto3.session.Session()).client(
         service,
         endpoint_url=endpoint,
         region_name=region,
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
+        aws_access_key_id=credentials[0],
+        aws_secret_access_key=credentials[1],
         config=config,
     )
 

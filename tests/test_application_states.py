@@ -1,6 +1,9 @@
 """Application states: NotifyApplicationState, DescribeApplicationState and
 ListApplicationStates; ordering by UpdateDateTime, the ApplicationIds filter, pagination,
-dry runs and errors."""
+dry runs and errors.
+
+In process (tests/inprocess.py), on both engines; an exhaustive account-wide listing
+gets a hub of its own."""
 
 from __future__ import annotations
 
@@ -11,22 +14,22 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import MighubServer, error_code, error_message, ts, uniq, utc
+from e2e_helpers import error_code, error_message, ts, uniq, utc
+from inprocess import InProcessHub, InProcessHubFactory
 
 T0 = utc(2026, 3, 1, 12, 0, 0)
 STATUSES = ["NOT_STARTED", "IN_PROGRESS", "COMPLETED"]
 
 
-@pytest.fixture(scope="session")
-def lenient(server: MighubServer) -> Any:
-    """An mgh client without botocore's client-side parameter validation."""
-    return server.client("mgh", validate=False)
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
 
 
 @pytest.fixture(scope="module")
-def own_server(module_server_factory: Any) -> MighubServer:
-    """A server of this module's own, for exhaustive account-wide listings."""
-    return module_server_factory()
+def lenient(inprocess_hub: InProcessHub) -> Any:
+    """An mgh client without botocore's client-side parameter validation."""
+    return inprocess_hub.client("mgh", validate=False)
 
 
 def notify(mgh: Any, app: str, status: str, when: datetime | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -152,7 +155,7 @@ def test_missing_update_time_is_stamped_with_server_time(mgh: Any) -> None:
     after = time.time()
     status, when = state(mgh, app)
     assert status == "IN_PROGRESS"
-    # the server runs on this machine: its clock is ours
+    # the hub runs in this process: its clock is ours
     assert before - 1 <= when <= after + 1, (before, when, after)
 
     # a stamped notification is newer than an older explicit one ...
@@ -218,8 +221,8 @@ def test_filtered_pagination_over_several_pages(mgh: Any) -> None:
     assert ids_of(pages) == apps
 
 
-def test_listing_every_state_of_an_account(own_server: MighubServer) -> None:
-    mgh = own_server.client("mgh")
+def test_listing_every_state_of_an_account(fresh_inprocess_hub: InProcessHub) -> None:
+    mgh = fresh_inprocess_hub.client("mgh")
     assert list_pages(mgh) == [[]]
     apps = [f"app-{i:02d}" for i in range(12)]
     for i, app in enumerate(reversed(apps)):
@@ -241,8 +244,8 @@ def test_listing_every_state_of_an_account(own_server: MighubServer) -> None:
     assert len(list_pages(mgh, 5)) >= 3
 
 
-def test_listing_reflects_the_newest_state(own_server: MighubServer) -> None:
-    mgh = own_server.client("mgh")
+def test_listing_reflects_the_newest_state(fresh_inprocess_hub: InProcessHub) -> None:
+    mgh = fresh_inprocess_hub.client("mgh")
     app = "app-ordering"
     notify(mgh, app, "IN_PROGRESS", T0 + timedelta(days=1))
     notify(mgh, app, "NOT_STARTED", T0)
@@ -358,10 +361,10 @@ def test_describe_invalid_application_id(lenient: Any) -> None:
 
 
 # -- home region ------------------------------------------------------------------------------------
-def test_notify_signed_for_another_region_is_refused(server: MighubServer, mgh: Any) -> None:
+def test_notify_signed_for_another_region_is_refused(inprocess_hub: InProcessHub, mgh: Any) -> None:
     app = uniq("app")
     notify(mgh, app, "IN_PROGRESS", T0)
-    elsewhere = server.client("mgh", region="eu-central-1")
+    elsewhere = inprocess_hub.client("mgh", region="eu-central-1")
     with pytest.raises(ClientError) as exc:
         notify(elsewhere, app, "COMPLETED", T0 + timedelta(hours=1))
     assert error_code(exc.value) == "InvalidInputException"
@@ -370,8 +373,8 @@ def test_notify_signed_for_another_region_is_refused(server: MighubServer, mgh: 
     assert ids_of(list_pages(elsewhere, ApplicationIds=[app])) == [app]
 
 
-def test_home_region_not_set(module_server_factory: Any) -> None:
-    strict = module_server_factory(home_region="none").client("mgh")
+def test_home_region_not_set(inprocess_hub_factory: InProcessHubFactory) -> None:
+    strict = inprocess_hub_factory(home_region=None).client("mgh")
     for call in (
         lambda: notify(strict, "app", "IN_PROGRESS", T0),
         lambda: strict.describe_application_state(ApplicationId="app"),

@@ -1,6 +1,9 @@
 """Created artifacts, discovered resources and source resources: associate, disassociate,
 list (pagination, tokens), idempotence, errors, dry runs, the stream-deletion rules, and
-ListMigrationTasks filtered by ResourceName."""
+ListMigrationTasks filtered by ResourceName.
+
+In process (tests/inprocess.py): real boto3 clients, the real App, Hub and Store, on both engines.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import MighubServer, error_code, error_message, list_all_streams, poll, uniq
+from e2e_helpers import error_code, error_message, list_all_streams, poll, uniq
+from inprocess import InProcessHub, InProcessHubFactory
 
 
 # -- the three kinds of association, described once --------------------------------------
@@ -110,10 +114,15 @@ def task(mgh: Any) -> tuple[str, str]:
     return stream, "server-1"
 
 
-@pytest.fixture(scope="session")
-def lenient(server: MighubServer) -> Any:
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
+
+
+@pytest.fixture(scope="module")
+def lenient(inprocess_hub: InProcessHub) -> Any:
     """An mgh client without botocore's client-side parameter validation."""
-    return server.client("mgh", validate=False)
+    return inprocess_hub.client("mgh", validate=False)
 
 
 def _fields(kind: Kind, text: str) -> dict[str, str]:
@@ -354,10 +363,10 @@ def test_dry_run_changes_nothing(mgh: Any, task: tuple[str, str], kind: Kind) ->
 
 @kinds
 def test_writes_signed_for_another_region_are_refused(
-    server: MighubServer, mgh: Any, task: tuple[str, str], kind: Kind
+    inprocess_hub: InProcessHub, mgh: Any, task: tuple[str, str], kind: Kind
 ) -> None:
     kind.associate(mgh, *task, kind.key(1))
-    elsewhere = server.client("mgh", region="ap-southeast-2")
+    elsewhere = inprocess_hub.client("mgh", region="ap-southeast-2")
     for call in (
         lambda: kind.associate(elsewhere, *task, kind.key(2)),
         lambda: kind.disassociate(elsewhere, *task, kind.key(1)),
@@ -369,10 +378,10 @@ def test_writes_signed_for_another_region_are_refused(
     assert kind.keys(elsewhere, *task) == [kind.key(1)]
 
 
-def test_home_region_not_set(module_server_factory: Any) -> None:
+def test_home_region_not_set(inprocess_hub_factory: InProcessHubFactory) -> None:
     """The artifact and discovered-resource operations list HomeRegionNotSetException;
     the newer source-resource operations do not, and answer as if it were set."""
-    strict = module_server_factory(home_region="none").client("mgh")
+    strict = inprocess_hub_factory(home_region=None).client("mgh")
     for kind in (ARTIFACT, DISCOVERED):
         for call in (
             lambda: kind.associate(strict, "s", "t", kind.key(1)),  # noqa: B023 -- called within this iteration
@@ -621,26 +630,6 @@ def test_deleting_the_stream_removes_every_association(mgh: Any) -> None:
     assert _filtered(mgh, config_id, 100) == [[]]
 
 
-def _build_blocker(server: MighubServer, stream: str, count: int) -> None:
-    """A stream of ``count`` tasks, each with a long attribute list: rows that make each of
-    the background deleter's 500-task batches take a while (the last batch most)."""
-    clients = [server.client("mgh") for _ in range(8)]
-
-    def one(i: int) -> None:
-        client = clients[i % len(clients)]
-        name = f"filler-{i:05d}"
-        client.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName=name)
-        width = 100 if i >= 500 else 30
-        client.put_resource_attributes(
-            ProgressUpdateStream=stream,
-            MigrationTaskName=name,
-            ResourceAttributeList=[{"Type": "BIOS_ID", "Value": f"{j:03d}" + "x" * 200} for j in range(width)],
-        )
-
-    with ThreadPoolExecutor(len(clients)) as pool:
-        list(pool.map(one, range(count)))
-
-
 def _outcome(call: Callable[[], Any]) -> str:
     try:
         call()
@@ -649,72 +638,53 @@ def _outcome(call: Callable[[], Any]) -> str:
     return "OK"
 
 
-def test_writes_to_a_stream_being_deleted_are_invalid_input(server: MighubServer, mgh: Any) -> None:
+def test_writes_to_a_stream_being_deleted_are_invalid_input(inprocess_hub_factory: InProcessHubFactory) -> None:
     """Associate (and disassociate, put attributes) on a stream being deleted: InvalidInputException.
 
-    The deletion runs in the background, in batches of 500 tasks, oldest stream first. To
-    hold the target stream in its "deleting" state long enough, a heavier stream created
-    before it is deleted just before it: the target's own deletion cannot start until that
-    one is gone. The writes are fired together as soon as both deletes have returned. Then
-    creating the target again tells whether it is still being deleted: if so, it was being
-    deleted during every write, and each must have been refused as such; if not, a write
-    may have met the already deleted stream (ResourceNotFoundException), a race lost, and
-    the attempt is repeated with a heavier blocker.
+    The hub's lifespan is not started, so its background deleter is not running yet: once
+    deleted, the stream stays in its "deleting" state for as long as the test likes. The
+    writes are fired together; each must be refused as a write to a stream being deleted,
+    and the name cannot be taken again meanwhile. Then the lifespan starts, the deleter
+    removes the stream, and the name is a new, empty stream.
     """
-    size = 800
-    for _attempt in range(5):
-        blocker = uniq("blocker")
-        target = uniq("target")
-        mgh.create_progress_update_stream(ProgressUpdateStreamName=blocker)
-        mgh.create_progress_update_stream(ProgressUpdateStreamName=target)
-        mgh.import_migration_task(ProgressUpdateStream=target, MigrationTaskName="t")
-        for kind in KINDS:
-            kind.associate(mgh, target, "t", kind.key(0))
-        _build_blocker(server, blocker, size)
+    hub = inprocess_hub_factory(start=False)
+    mgh = hub.client("mgh")
+    target = uniq("target")
+    mgh.create_progress_update_stream(ProgressUpdateStreamName=target)
+    mgh.import_migration_task(ProgressUpdateStream=target, MigrationTaskName="t")
+    for kind in KINDS:
+        kind.associate(mgh, target, "t", kind.key(0))
+    mgh.delete_progress_update_stream(ProgressUpdateStreamName=target)
 
-        clients = [server.client("mgh") for _ in range(7)]
-        calls: list[tuple[str, Callable[[Any], Any]]] = (
-            [(f"associate {k.name}", lambda c, k=k: k.associate(c, target, "t", k.key(1))) for k in KINDS]  # noqa: B023 -- called within this iteration
-            + [(f"disassociate {k.name}", lambda c, k=k: k.disassociate(c, target, "t", k.key(0))) for k in KINDS]  # noqa: B023 -- called within this iteration
-            + [
-                (
-                    "put_resource_attributes",
-                    lambda c: c.put_resource_attributes(
-                        ProgressUpdateStream=target,  # noqa: B023 -- called within this iteration
-                        MigrationTaskName="t",
-                        ResourceAttributeList=[{"Type": "IPV4_ADDRESS", "Value": "10.0.0.1"}],
-                    ),
-                )
-            ]
-        )
-        go = threading.Barrier(len(calls) + 1)
+    calls: list[tuple[str, Callable[[], Any]]] = (
+        [(f"associate {k.name}", lambda k=k: k.associate(mgh, target, "t", k.key(1))) for k in KINDS]
+        + [(f"disassociate {k.name}", lambda k=k: k.disassociate(mgh, target, "t", k.key(0))) for k in KINDS]
+        + [
+            (
+                "put_resource_attributes",
+                lambda: mgh.put_resource_attributes(
+                    ProgressUpdateStream=target,
+                    MigrationTaskName="t",
+                    ResourceAttributeList=[{"Type": "IPV4_ADDRESS", "Value": "10.0.0.1"}],
+                ),
+            )
+        ]
+    )
+    go = threading.Barrier(len(calls))
 
-        def run(i: int) -> str:
-            go.wait()  # noqa: B023 -- called within this iteration
-            return _outcome(lambda: calls[i][1](clients[i]))  # noqa: B023 -- called within this iteration
+    def run(call: Callable[[], Any]) -> str:
+        go.wait()
+        return _outcome(call)
 
-        with ThreadPoolExecutor(len(calls)) as pool:
-            futures = [pool.submit(run, i) for i in range(len(calls))]
-            mgh.delete_progress_update_stream(ProgressUpdateStreamName=blocker)
-            mgh.delete_progress_update_stream(ProgressUpdateStreamName=target)
-            go.wait()
-            outcomes = {calls[i][0]: f.result() for i, f in enumerate(futures)}
-        still_deleting = (
-            _outcome(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=target))  # noqa: B023 -- called within this iteration
-            == "InvalidInputException"
-        )
+    with ThreadPoolExecutor(len(calls)) as pool:
+        outcomes = dict(zip([name for name, _ in calls], pool.map(run, [call for _, call in calls]), strict=True))
+    assert all(v == "InvalidInputException" for v in outcomes.values()), outcomes
+    assert _outcome(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=target)) == (
+        "InvalidInputException"
+    )
 
-        # never accepted into the old stream, whatever the timing
-        assert "OK" not in outcomes.values(), outcomes
-        if still_deleting or all(v == "InvalidInputException" for v in outcomes.values()):
-            assert all(v == "InvalidInputException" for v in outcomes.values()), outcomes
-            break
-        assert set(outcomes.values()) <= {"InvalidInputException", "ResourceNotFoundException"}, outcomes
-        size += 400
-    else:
-        pytest.fail("could not catch the stream in its deleting state")
-
-    # afterwards the name is a new, empty stream (the probe may have created it already)
+    hub.start()
+    # afterwards the name is a new, empty stream
     poll(
         lambda: _outcome(lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=target)) == "OK", timeout=30
     )

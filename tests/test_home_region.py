@@ -1,16 +1,23 @@
-"""Home region: strict mode (--home-region none), controls, region checks, the preset."""
+"""Home region: strict mode (--home-region none), controls, region checks, the preset.
+
+The rules run in process (tests/inprocess.py, a hub with the preset each test needs); what
+``mighub serve`` itself decides stays end to end: its default preset, that --home-region
+reaches the hub, an unsigned request from a bare HTTP client, and a restart.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import ACCOUNT_ID, MighubServer, error_code, error_message, http_request, ts
+from e2e_helpers import ACCOUNT_ID, Databases, error_code, error_message, http_request, ts
+from inprocess import InProcessHub, InProcessHubFactory
 
 CONTROL_ID = re.compile(r"^hrc-[a-z0-9]{12}$")
 WHEN = datetime(2026, 11, 1, 10, 0, 0, tzinfo=UTC)
@@ -42,13 +49,15 @@ def create_control(config: Any, region: str) -> dict[str, Any]:
 
 # -- strict mode, nothing set -----------------------------------------------------------
 @pytest.fixture(scope="module")
-def strict(module_server_factory: Any) -> MighubServer:
-    """A --home-region none server on which no control is ever created."""
-    return module_server_factory(home_region="none")
+def strict(databases: Databases, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessHub]:
+    """A hub without a preset home region, on which no control is ever created."""
+    factory = InProcessHubFactory(databases, tmp_path_factory.mktemp("strict"))
+    yield factory(home_region=None)
+    factory.close()
 
 
 @pytest.mark.parametrize("op", list(NEEDS_HOME_REGION))
-def test_home_region_not_set(strict: MighubServer, op: str) -> None:
+def test_home_region_not_set(strict: InProcessHub, op: str) -> None:
     method, kwargs = NEEDS_HOME_REGION[op]
     with pytest.raises(ClientError) as exc:
         getattr(strict.client("mgh"), method)(**kwargs)
@@ -57,7 +66,7 @@ def test_home_region_not_set(strict: MighubServer, op: str) -> None:
     assert "home region" in error_message(exc.value).lower()
 
 
-def test_list_migration_task_updates_does_not_need_home_region(strict: MighubServer) -> None:
+def test_list_migration_task_updates_does_not_need_home_region(strict: InProcessHub) -> None:
     try:
         strict.client("mgh").list_migration_task_updates(ProgressUpdateStream="s", MigrationTaskName="t")
     except ClientError as exc:
@@ -65,17 +74,16 @@ def test_list_migration_task_updates_does_not_need_home_region(strict: MighubSer
         assert error_code(exc) == "ResourceNotFoundException", exc.response
 
 
-def test_get_home_region_when_unset(strict: MighubServer) -> None:
+def test_get_home_region_when_unset(strict: InProcessHub) -> None:
     resp = strict.client("migrationhub-config").get_home_region()
     assert "HomeRegion" not in resp
 
 
-def test_describe_controls_when_unset(strict: MighubServer) -> None:
+def test_describe_controls_when_unset(strict: InProcessHub) -> None:
     resp = strict.client("migrationhub-config").describe_home_region_controls()
     assert resp["HomeRegionControls"] == []
     # raw: the key is present in the JSON itself
-    status, _, body = http_request(
-        strict.endpoint,
+    status, _, body = strict.http(
         "POST",
         "/",
         body=b"{}",
@@ -88,7 +96,7 @@ def test_describe_controls_when_unset(strict: MighubServer) -> None:
     assert json.loads(body)["HomeRegionControls"] == []
 
 
-def test_create_control_dry_run_changes_nothing(strict: MighubServer) -> None:
+def test_create_control_dry_run_changes_nothing(strict: InProcessHub) -> None:
     config = strict.client("migrationhub-config")
     with pytest.raises(ClientError) as exc:
         config.create_home_region_control(HomeRegion="us-west-2", Target={"Type": "ACCOUNT"}, DryRun=True)
@@ -98,8 +106,8 @@ def test_create_control_dry_run_changes_nothing(strict: MighubServer) -> None:
 
 
 # -- setting it -------------------------------------------------------------------------
-def test_create_control_then_region_rules(server_factory: Any) -> None:
-    srv = server_factory(home_region="none")
+def test_create_control_then_region_rules(inprocess_hub_factory: InProcessHubFactory) -> None:
+    srv = inprocess_hub_factory(home_region=None)
     config = srv.client("migrationhub-config", region="us-west-2")
     before = datetime.now(UTC).timestamp()
     control = create_control(config, "us-west-2")
@@ -193,6 +201,7 @@ def test_create_control_then_region_rules(server_factory: Any) -> None:
 
 
 def test_unsigned_request_counts_as_home_region(server_factory: Any) -> None:
+    """End to end: a bare HTTP request, no Authorization header, to `serve --home-region none`."""
     srv = server_factory(home_region="none")
     create_control(srv.client("migrationhub-config", region="eu-central-1"), "eu-central-1")
     status, _headers, body = http_request(
@@ -210,8 +219,8 @@ def test_unsigned_request_counts_as_home_region(server_factory: Any) -> None:
     assert [s["ProgressUpdateStreamName"] for s in names] == ["unsigned"]
 
 
-def test_delete_control_unsets_home_region(server_factory: Any) -> None:
-    srv = server_factory(home_region="none")
+def test_delete_control_unsets_home_region(inprocess_hub_factory: InProcessHubFactory) -> None:
+    srv = inprocess_hub_factory(home_region=None)
     config = srv.client("migrationhub-config", region="ap-southeast-2")
     control = create_control(config, "ap-southeast-2")
     mgh = srv.client("mgh", region="ap-southeast-2")
@@ -234,6 +243,7 @@ def test_delete_control_unsets_home_region(server_factory: Any) -> None:
 
 # -- the preset ---------------------------------------------------------------------------
 def test_default_preset_is_us_east_1(config: Any, mgh: Any) -> None:
+    """End to end: `serve` without --home-region."""
     assert config.get_home_region()["HomeRegion"] == "us-east-1"
     controls = config.describe_home_region_controls()["HomeRegionControls"]
     assert len(controls) == 1
@@ -244,6 +254,7 @@ def test_default_preset_is_us_east_1(config: Any, mgh: Any) -> None:
 
 
 def test_preset_other_region(server_factory: Any) -> None:
+    """End to end: --home-region reaches the hub."""
     srv = server_factory(home_region="eu-west-1")
     config = srv.client("migrationhub-config", region="eu-west-1")
     assert config.get_home_region()["HomeRegion"] == "eu-west-1"
@@ -253,8 +264,8 @@ def test_preset_other_region(server_factory: Any) -> None:
     srv.client("mgh", region="eu-west-1").create_progress_update_stream(ProgressUpdateStreamName="x")
 
 
-def test_preset_is_a_real_control(server_factory: Any) -> None:
-    srv = server_factory()  # default preset: us-east-1
+def test_preset_is_a_real_control(inprocess_hub_factory: InProcessHubFactory) -> None:
+    srv = inprocess_hub_factory(home_region="us-east-1")
     config = srv.client("migrationhub-config")
     controls = config.describe_home_region_controls()["HomeRegionControls"]
     assert len(controls) == 1 and controls[0]["HomeRegion"] == "us-east-1"

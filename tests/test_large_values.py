@@ -6,6 +6,9 @@ holds (~2,700 bytes): the hub indexes a digest of such keys there (migration
 0004). The characters are random, from all the supplementary planes, so that
 PostgreSQL cannot compress them below its limit (repeated or similar
 characters, such as one emoji 1,600 times, compress and would prove nothing).
+Every value stored is read back and compared with what was sent.
+
+In process (tests/inprocess.py), on both engines.
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import error_code, uniq
+from e2e_helpers import error_code, list_all_streams, list_all_tasks, list_all_updates, uniq
+from inprocess import InProcessHub
 from mighub.store.engine import Store
 from mighub.store.transaction import Transaction
 
@@ -31,6 +35,11 @@ def emoji(count: int) -> str:
 
 LONGEST = emoji(1600)
 ARN = "arn:aws:ec2:us-east-1:123456789012:"
+
+
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
 
 
 def keys_across_the_prefix(longest: int) -> list[str]:
@@ -94,69 +103,92 @@ def test_longest_association_keys(mgh: Any, case: tuple[Any, ...]) -> None:
     mgh.import_migration_task(**where)
     keys = [prefix + k for k in keys_across_the_prefix(longest)]
     assert max(len(k.encode()) for k in keys) > 6000
+    # Each with the longest description (and, for a source resource, status detail) of its own.
+    extra = {"Description": 500} | ({"StatusDetail": 2500} if member == "SourceResource" else {})
+    stored = {key: {field: key} | {name: emoji(size) for name, size in extra.items()} for key in keys}
     for key in keys:
-        getattr(mgh, associate)(**where, **{member: {field: key}})
-    # Again, with a description: the same association, updated.
-    getattr(mgh, associate)(**where, **{member: {field: keys[0], "Description": "again"}})
+        getattr(mgh, associate)(**where, **{member: stored[key]})
+    # Again, with another description: the same association, updated.
+    stored[keys[0]] = {field: keys[0], "Description": "again"}
+    getattr(mgh, associate)(**where, **{member: stored[keys[0]]})
 
     # One page (paging over such keys with tokens: test_long_tokens).
     def listed() -> list[dict[str, Any]]:
         return getattr(mgh, list_op)(**where, MaxResults=10)[list_key]
 
-    items = listed()
-    assert [i[field] for i in items] == bytewise(keys)
-    assert [i.get("Description") for i in items if i[field] == keys[0]] == ["again"]
+    assert listed() == [stored[key] for key in bytewise(keys)]
 
     if field == "ConfigurationId":  # ListMigrationTasks finds the task by any of them
-        tasks = mgh.list_migration_tasks(ResourceName=keys[0])["MigrationTaskSummaryList"]
-        assert [(t["ProgressUpdateStream"], t["MigrationTaskName"]) for t in tasks] == [(stream, "t")]
+        for key in keys:
+            tasks = mgh.list_migration_tasks(ResourceName=key)["MigrationTaskSummaryList"]
+            assert [(t["ProgressUpdateStream"], t["MigrationTaskName"]) for t in tasks] == [(stream, "t")]
 
     for key in keys[::2]:
         getattr(mgh, disassociate)(**where, **{argument: key})
     with pytest.raises(ClientError) as raised:
         getattr(mgh, disassociate)(**where, **{argument: keys[0]})
     assert error_code(raised.value) == "ResourceNotFoundException"
-    assert [i[field] for i in listed()] == bytewise(keys[1::2])
+    assert listed() == [stored[key] for key in bytewise(keys[1::2])]
 
 
 def test_longest_application_ids(mgh: Any) -> None:
     # The account's other applications (from other tests) are listed too: only ours are compared.
     ours = keys_across_the_prefix(1600)
-    for status, key in zip(["NOT_STARTED", "IN_PROGRESS", "COMPLETED"] * 4, ours, strict=False):
+    stored = dict(zip(ours, ["NOT_STARTED", "IN_PROGRESS", "COMPLETED"] * 4, strict=False))
+    for key, status in stored.items():
         mgh.notify_application_state(ApplicationId=key, Status=status)
     mgh.notify_application_state(ApplicationId=LONGEST, Status="COMPLETED")
     assert mgh.describe_application_state(ApplicationId=LONGEST)["ApplicationStatus"] == "COMPLETED"
     mgh.notify_application_state(ApplicationId=LONGEST, Status="IN_PROGRESS")  # newer: wins
-    assert mgh.describe_application_state(ApplicationId=LONGEST)["ApplicationStatus"] == "IN_PROGRESS"
+    stored[LONGEST] = "IN_PROGRESS"
+    for key, status in stored.items():
+        assert mgh.describe_application_state(ApplicationId=key)["ApplicationStatus"] == status
 
-    mine = [*ours, LONGEST]
-    listed = mgh.list_application_states(ApplicationIds=mine)["ApplicationStateList"]
-    assert [s["ApplicationId"] for s in listed] == bytewise(mine)
+    listed = mgh.list_application_states(ApplicationIds=list(stored))["ApplicationStateList"]
+    assert [(s["ApplicationId"], s["ApplicationStatus"]) for s in listed] == [
+        (key, stored[key]) for key in bytewise(list(stored))
+    ]
     filtered = mgh.list_application_states(ApplicationIds=[LONGEST, ours[1], "never-notified"])
     assert [s["ApplicationId"] for s in filtered["ApplicationStateList"]] == bytewise([LONGEST, ours[1]])
 
 
 def test_longest_stream_and_task_names(mgh: Any) -> None:
-    stream, task = emoji(50), emoji(256)
+    stream, task, detail = emoji(50), emoji(256), emoji(2500)
     mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
     mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName=task)
+    state = {"Status": "IN_PROGRESS", "StatusDetail": detail, "ProgressPercent": 7}
+    mgh.notify_migration_task_state(
+        ProgressUpdateStream=stream, MigrationTaskName=task, Task=state, UpdateDateTime=0, NextUpdateSeconds=60
+    )
     described = mgh.describe_migration_task(ProgressUpdateStream=stream, MigrationTaskName=task)["MigrationTask"]
-    assert (described["ProgressUpdateStream"], described["MigrationTaskName"]) == (stream, task)
+    assert (described["ProgressUpdateStream"], described["MigrationTaskName"], described["Task"]) == (
+        stream,
+        task,
+        state,
+    )
+    assert stream in list_all_streams(mgh)
+    listed = [t for t in list_all_tasks(mgh) if t["ProgressUpdateStream"] == stream]
+    assert [(t["MigrationTaskName"], t["StatusDetail"]) for t in listed] == [(task, detail)]
+    assert [u["MigrationTaskState"] for u in list_all_updates(mgh, stream, task)] == [state]
 
 
 def test_text_the_database_cannot_hold_is_refused_cleanly(mgh: Any) -> None:
-    """PostgreSQL text cannot hold NUL, which the model's patterns allow: a
-    modeled error there, never a 500; SQLite stores it."""
-    application = f"app\x00{uniq('nul')}"
-    try:
-        mgh.notify_application_state(ApplicationId=application, Status="IN_PROGRESS")
-    except ClientError as exc:
-        assert error_code(exc) == "InvalidInputException", exc
+    """PostgreSQL text cannot hold NUL, which the model's patterns allow: a modeled
+    error naming the member, never a 500, and on both engines alike (so SQLite does not
+    store what PostgreSQL could not)."""
+    suffix = uniq("nul")
+    application = f"app\x00{suffix}"
+    for call in (
+        lambda: mgh.notify_application_state(ApplicationId=application, Status="IN_PROGRESS"),
+        lambda: mgh.describe_application_state(ApplicationId=application),
+    ):
         with pytest.raises(ClientError) as raised:
-            mgh.describe_application_state(ApplicationId=application)
-        assert error_code(raised.value) == "InvalidInputException"
-    else:
-        assert mgh.describe_application_state(ApplicationId=application)["ApplicationStatus"] == "IN_PROGRESS"
+            call()
+        assert error_code(raised.value) == "InvalidInputException", raised.value.response
+        assert "ApplicationId" in raised.value.response["Error"]["Message"]
+        assert "NUL" in raised.value.response["Error"]["Message"]
+    everything = mgh.list_application_states(MaxResults=100)["ApplicationStateList"]
+    assert [s for s in everything if suffix in s["ApplicationId"]] == []
 
 
 # -- paging over such keys, on the store itself -------------------------------------

@@ -1,4 +1,6 @@
-"""MaxResults and NextToken for every list operation; garbage and foreign tokens."""
+"""MaxResults and NextToken for every list operation; garbage and foreign tokens.
+
+In process (tests/inprocess.py), on both engines."""
 
 from __future__ import annotations
 
@@ -10,6 +12,18 @@ import pytest
 from botocore.exceptions import ClientError
 
 from e2e_helpers import error_code, uniq, utc
+from inprocess import InProcessHub
+
+
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
+
+
+@pytest.fixture(scope="module")
+def config(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("migrationhub-config")
+
 
 T0 = utc(2026, 1, 1)
 GARBAGE_TOKENS = ["Zm9vYmFy", "abc", "AAAA", "eyJ4IjoxfQ==", "a" * 2048]

@@ -1,5 +1,7 @@
 """Property: whatever order notifications arrive in, the current state is the one with the
-newest UpdateDateTime (the later arrival on a tie) and the history holds every one of them."""
+newest UpdateDateTime (the later arrival on a tie) and the history holds every one of them.
+
+In process (tests/inprocess.py), on both engines."""
 
 from __future__ import annotations
 
@@ -7,10 +9,18 @@ import itertools
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from e2e_helpers import list_all_tasks, list_all_updates, ts, uniq, utc
+from inprocess import InProcessHub
+
+
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
+
 
 T0 = utc(2026, 6, 1)
 _counter = itertools.count()

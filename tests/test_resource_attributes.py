@@ -1,5 +1,7 @@
 """PutResourceAttributes: replacement of the whole list, per-type value formats, the VM
-rule, errors and dry runs, all seen through DescribeMigrationTask's ResourceAttributeList."""
+rule, errors and dry runs, all seen through DescribeMigrationTask's ResourceAttributeList.
+
+In process (tests/inprocess.py), on both engines."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import MighubServer, error_code, error_message, uniq
+from e2e_helpers import error_code, error_message, uniq
+from inprocess import InProcessHub, InProcessHubFactory
 
 
 # -- fixtures and helpers ------------------------------------------------------------
@@ -21,10 +24,15 @@ def task(mgh: Any) -> tuple[str, str]:
     return stream, "server-1"
 
 
-@pytest.fixture(scope="session")
-def lenient(server: MighubServer) -> Any:
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
+
+
+@pytest.fixture(scope="module")
+def lenient(inprocess_hub: InProcessHub) -> Any:
     """An mgh client without botocore's client-side parameter validation."""
-    return server.client("mgh", validate=False)
+    return inprocess_hub.client("mgh", validate=False)
 
 
 def put(mgh: Any, task: tuple[str, str], attributes: list[dict[str, str]], **kwargs: Any) -> dict[str, Any]:
@@ -364,9 +372,9 @@ def test_dry_run_still_validates(mgh: Any, task: tuple[str, str]) -> None:
 
 
 # -- home region -------------------------------------------------------------------------------
-def test_put_signed_for_another_region_is_refused(server: MighubServer, mgh: Any, task: tuple[str, str]) -> None:
+def test_put_signed_for_another_region_is_refused(inprocess_hub: InProcessHub, mgh: Any, task: tuple[str, str]) -> None:
     put(mgh, task, [MAC])
-    elsewhere = server.client("mgh", region="eu-west-1")
+    elsewhere = inprocess_hub.client("mgh", region="eu-west-1")
     with pytest.raises(ClientError) as exc:
         put(elsewhere, task, [IPV4])
     assert error_code(exc.value) == "InvalidInputException"
@@ -374,8 +382,8 @@ def test_put_signed_for_another_region_is_refused(server: MighubServer, mgh: Any
     assert attributes_of(elsewhere, task) == [MAC]
 
 
-def test_put_without_home_region(module_server_factory: Any) -> None:
-    strict = module_server_factory(home_region="none")
+def test_put_without_home_region(inprocess_hub_factory: InProcessHubFactory) -> None:
+    strict = inprocess_hub_factory(home_region=None)
     with pytest.raises(ClientError) as exc:
         put(strict.client("mgh"), ("s", "t"), [MAC])
     assert error_code(exc.value) == "HomeRegionNotSetException"

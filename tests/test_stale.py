@@ -1,4 +1,6 @@
-"""The stale-task extension: GET /_mighub/api/tasks."""
+"""The stale-task extension: GET /_mighub/api/tasks.
+
+In process (tests/inprocess.py: requests go to the App without a socket), on both engines."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from e2e_helpers import get_json, http_request, uniq
+from e2e_helpers import uniq
+from inprocess import InProcessHub
 
 ROW_KEYS = {
     "ProgressUpdateStream",
@@ -26,19 +29,25 @@ ROW_KEYS = {
 }
 
 
-def api(endpoint: str, **params: Any) -> dict[str, Any]:
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
+
+
+def api(hub: InProcessHub, **params: Any) -> dict[str, Any]:
     query = urlencode({k: v for k, v in params.items() if v is not None})
-    status, data = get_json(endpoint, "/_mighub/api/tasks" + (f"?{query}" if query else ""))
+    status, _, body = hub.http("GET", "/_mighub/api/tasks" + (f"?{query}" if query else ""))
+    data = json.loads(body)
     assert status == 200, data
     assert "Tasks" in data
     return data
 
 
-def api_all(endpoint: str, **params: Any) -> list[dict[str, Any]]:
+def api_all(hub: InProcessHub, **params: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     token = None
     for _ in range(1000):
-        data = api(endpoint, next_token=token, **params)
+        data = api(hub, next_token=token, **params)
         rows += data["Tasks"]
         token = data.get("NextToken")
         if not token:
@@ -47,7 +56,7 @@ def api_all(endpoint: str, **params: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def fleet(server: Any, mgh: Any) -> dict[str, Any]:
+def fleet(mgh: Any) -> dict[str, Any]:
     """One stream with tasks in every interesting situation."""
     stream = uniq("stale")
     now = datetime.now(UTC).replace(microsecond=0)
@@ -76,8 +85,8 @@ def fleet(server: Any, mgh: Any) -> dict[str, Any]:
     return {"stream": stream, "plan": plan, "hour_ago": hour_ago.timestamp(), "now": now.timestamp()}
 
 
-def test_rows_and_stale_flags(endpoint: str, fleet: dict[str, Any]) -> None:
-    rows = {r["MigrationTaskName"]: r for r in api_all(endpoint, stream=fleet["stream"])}
+def test_rows_and_stale_flags(inprocess_hub: InProcessHub, fleet: dict[str, Any]) -> None:
+    rows = {r["MigrationTaskName"]: r for r in api_all(inprocess_hub, stream=fleet["stream"])}
     assert sorted(rows) == sorted(fleet["plan"])
     for name, (status, when, nus, stale) in fleet["plan"].items():
         row = rows[name]
@@ -91,8 +100,8 @@ def test_rows_and_stale_flags(endpoint: str, fleet: dict[str, Any]) -> None:
         assert row["Stale"] is stale, (name, row)
 
 
-def test_stale_at(endpoint: str, fleet: dict[str, Any]) -> None:
-    rows = {r["MigrationTaskName"]: r for r in api_all(endpoint, stream=fleet["stream"])}
+def test_stale_at(inprocess_hub: InProcessHub, fleet: dict[str, Any]) -> None:
+    rows = {r["MigrationTaskName"]: r for r in api_all(inprocess_hub, stream=fleet["stream"])}
     assert rows["late"]["StaleAt"] == pytest.approx(fleet["hour_ago"] + 60, abs=0.001)
     assert rows["on-time"]["StaleAt"] == pytest.approx(fleet["hour_ago"] + 7200, abs=0.001)
     assert rows["fresh"]["StaleAt"] == pytest.approx(fleet["now"] + 3600, abs=0.001)
@@ -101,22 +110,22 @@ def test_stale_at(endpoint: str, fleet: dict[str, Any]) -> None:
     assert forever is None or forever > time.time() + 10 * 365 * 86400
 
 
-def test_filter_stale(endpoint: str, fleet: dict[str, Any]) -> None:
-    stale = api_all(endpoint, stream=fleet["stream"], stale="true")
+def test_filter_stale(inprocess_hub: InProcessHub, fleet: dict[str, Any]) -> None:
+    stale = api_all(inprocess_hub, stream=fleet["stream"], stale="true")
     assert sorted(r["MigrationTaskName"] for r in stale) == ["late", "late-not-started"]
     assert all(r["Stale"] is True for r in stale)
-    fresh = api_all(endpoint, stream=fleet["stream"], stale="false")
+    fresh = api_all(inprocess_hub, stream=fleet["stream"], stale="false")
     assert sorted(r["MigrationTaskName"] for r in fresh) == sorted(n for n, p in fleet["plan"].items() if not p[3])
 
 
-def test_filter_status(endpoint: str, fleet: dict[str, Any]) -> None:
-    done = api_all(endpoint, stream=fleet["stream"], status="COMPLETED")
+def test_filter_status(inprocess_hub: InProcessHub, fleet: dict[str, Any]) -> None:
+    done = api_all(inprocess_hub, stream=fleet["stream"], status="COMPLETED")
     assert [r["MigrationTaskName"] for r in done] == ["done"]
-    in_progress = api_all(endpoint, stream=fleet["stream"], status="IN_PROGRESS", stale="true")
+    in_progress = api_all(inprocess_hub, stream=fleet["stream"], status="IN_PROGRESS", stale="true")
     assert [r["MigrationTaskName"] for r in in_progress] == ["late"]
 
 
-def test_filter_stream(endpoint: str, fleet: dict[str, Any], mgh: Any) -> None:
+def test_filter_stream(inprocess_hub: InProcessHub, fleet: dict[str, Any], mgh: Any) -> None:
     other = uniq("stale-other")
     mgh.create_progress_update_stream(ProgressUpdateStreamName=other)
     mgh.import_migration_task(ProgressUpdateStream=other, MigrationTaskName="late")
@@ -127,23 +136,23 @@ def test_filter_stream(endpoint: str, fleet: dict[str, Any], mgh: Any) -> None:
         UpdateDateTime=datetime.now(UTC) - timedelta(hours=2),
         NextUpdateSeconds=5,
     )
-    rows = api_all(endpoint, stream=other)
+    rows = api_all(inprocess_hub, stream=other)
     assert [(r["ProgressUpdateStream"], r["MigrationTaskName"], r["Stale"]) for r in rows] == [(other, "late", True)]
-    everything = api_all(endpoint, max_results=100)
+    everything = api_all(inprocess_hub, max_results=100)
     keys = {(r["ProgressUpdateStream"], r["MigrationTaskName"]) for r in everything}
     assert (other, "late") in keys and (fleet["stream"], "late") in keys
 
 
-def test_pagination(endpoint: str, fleet: dict[str, Any]) -> None:
-    first = api(endpoint, stream=fleet["stream"], max_results=3)
+def test_pagination(inprocess_hub: InProcessHub, fleet: dict[str, Any]) -> None:
+    first = api(inprocess_hub, stream=fleet["stream"], max_results=3)
     assert len(first["Tasks"]) == 3
     assert first.get("NextToken")
-    rows = api_all(endpoint, stream=fleet["stream"], max_results=3)
+    rows = api_all(inprocess_hub, stream=fleet["stream"], max_results=3)
     names = [r["MigrationTaskName"] for r in rows]
     assert len(names) == len(set(names)) == len(fleet["plan"])
 
 
-def test_becomes_stale_with_time(endpoint: str, mgh: Any) -> None:
+def test_becomes_stale_with_time(inprocess_hub: InProcessHub, mgh: Any) -> None:
     stream = uniq("stale-soon")
     mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
     mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t")
@@ -157,7 +166,7 @@ def test_becomes_stale_with_time(endpoint: str, mgh: Any) -> None:
     )
     deadline = time.monotonic() + 10
     while True:
-        row = api(endpoint, stream=stream)["Tasks"][0]
+        row = api(inprocess_hub, stream=stream)["Tasks"][0]
         if row["Stale"]:
             break
         assert time.monotonic() < deadline, row
@@ -171,10 +180,10 @@ def test_becomes_stale_with_time(endpoint: str, mgh: Any) -> None:
         UpdateDateTime=datetime.now(UTC),
         NextUpdateSeconds=3600,
     )
-    assert api(endpoint, stream=stream)["Tasks"][0]["Stale"] is False
+    assert api(inprocess_hub, stream=stream)["Tasks"][0]["Stale"] is False
 
 
-def test_deleted_stream_tasks_are_not_listed(endpoint: str, mgh: Any) -> None:
+def test_deleted_stream_tasks_are_not_listed(inprocess_hub: InProcessHub, mgh: Any) -> None:
     stream = uniq("stale-del")
     mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
     mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t")
@@ -185,10 +194,10 @@ def test_deleted_stream_tasks_are_not_listed(endpoint: str, mgh: Any) -> None:
         UpdateDateTime=datetime.now(UTC) - timedelta(hours=1),
         NextUpdateSeconds=1,
     )
-    assert len(api(endpoint, stream=stream)["Tasks"]) == 1
+    assert len(api(inprocess_hub, stream=stream)["Tasks"]) == 1
     mgh.delete_progress_update_stream(ProgressUpdateStreamName=stream)
     deadline = time.monotonic() + 20
-    while api(endpoint, stream=stream)["Tasks"]:
+    while api(inprocess_hub, stream=stream)["Tasks"]:
         assert time.monotonic() < deadline
         time.sleep(0.05)
 
@@ -208,8 +217,8 @@ def test_deleted_stream_tasks_are_not_listed(endpoint: str, mgh: Any) -> None:
         "next_token=%00%01",
     ],
 )
-def test_bad_query_values(endpoint: str, query: str) -> None:
-    status, headers, body = http_request(endpoint, "GET", "/_mighub/api/tasks?" + query)
+def test_bad_query_values(inprocess_hub: InProcessHub, query: str) -> None:
+    status, headers, body = inprocess_hub.http("GET", "/_mighub/api/tasks?" + query)
     assert status == 400, body[:300]
     assert headers.get("content-type", "").startswith("application/json")
     data = json.loads(body)
@@ -239,8 +248,8 @@ def test_bad_query_values(endpoint: str, query: str) -> None:
         ("maxresults=10", "maxresults"),
     ],
 )
-def test_bad_query_parameters_are_named(endpoint: str, query: str, named: str) -> None:
-    status, _, body = http_request(endpoint, "GET", "/_mighub/api/tasks?" + query)
+def test_bad_query_parameters_are_named(inprocess_hub: InProcessHub, query: str, named: str) -> None:
+    status, _, body = inprocess_hub.http("GET", "/_mighub/api/tasks?" + query)
     assert status == 400, body[:300]
     data = json.loads(body)
     assert data["error"] == "InvalidInputException"
@@ -248,19 +257,19 @@ def test_bad_query_parameters_are_named(endpoint: str, query: str, named: str) -
 
 
 @pytest.mark.parametrize("query", ["stream=%FF", "a&&b", "stale", "%C3"])
-def test_malformed_query_strings_are_refused(endpoint: str, query: str) -> None:
-    status, _, body = http_request(endpoint, "GET", "/_mighub/api/tasks?" + query)
+def test_malformed_query_strings_are_refused(inprocess_hub: InProcessHub, query: str) -> None:
+    status, _, body = inprocess_hub.http("GET", "/_mighub/api/tasks?" + query)
     assert status == 400, body[:300]
     assert json.loads(body)["error"] == "InvalidInputException"
 
 
-def test_leading_zeros_are_still_digits(endpoint: str) -> None:
-    status, _, body = http_request(endpoint, "GET", "/_mighub/api/tasks?max_results=0005")
+def test_leading_zeros_are_still_digits(inprocess_hub: InProcessHub) -> None:
+    status, _, body = inprocess_hub.http("GET", "/_mighub/api/tasks?max_results=0005")
     assert status == 200, body[:300]
     assert len(json.loads(body)["Tasks"]) <= 5
 
 
-def test_json_content_type(endpoint: str) -> None:
-    status, headers, _body = http_request(endpoint, "GET", "/_mighub/api/tasks?max_results=1")
+def test_json_content_type(inprocess_hub: InProcessHub) -> None:
+    status, headers, _body = inprocess_hub.http("GET", "/_mighub/api/tasks?max_results=1")
     assert status == 200
     assert headers.get("content-type", "").startswith("application/json")

@@ -1,4 +1,6 @@
-"""Progress update streams: create (idempotent), list, delete (background), dry runs."""
+"""Progress update streams: create (idempotent), list, delete (background), dry runs.
+
+In process (tests/inprocess.py), on both engines."""
 
 from __future__ import annotations
 
@@ -9,6 +11,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 from e2e_helpers import error_code, error_message, list_all_streams, list_all_tasks, poll, uniq
+from inprocess import InProcessHub, InProcessHubFactory
+
+
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
 
 
 def _notify(mgh: Any, stream: str, task: str, **task_fields: Any) -> None:
@@ -142,38 +150,45 @@ def test_delete_removes_stream_tasks_and_history(mgh: Any) -> None:
     assert updates["MigrationTaskUpdateList"] == []
 
 
-def test_writes_while_deleting_are_refused(mgh: Any) -> None:
+def test_writes_while_deleting_are_refused(inprocess_hub_factory: InProcessHubFactory) -> None:
     """While the background deletion runs, create/import/notify get InvalidInputException.
 
-    The deletion may finish before the next request arrives, so each answer must be
-    either the "deleting" refusal or what a missing/new stream gives; never an
-    acceptance into the old stream.
+    The hub's lifespan is not started yet, so its deleter is not running: the stream stays
+    in its deleting state until it is; then the name becomes a new, empty stream.
     """
+    hub = inprocess_hub_factory(start=False)
+    mgh = hub.client("mgh")
     name = uniq("deling")
     mgh.create_progress_update_stream(ProgressUpdateStreamName=name)
-    for i in range(200):
+    for i in range(3):
         mgh.import_migration_task(ProgressUpdateStream=name, MigrationTaskName=f"t{i:04d}")
     _notify(mgh, name, "t0000", ProgressPercent=5)
     mgh.delete_progress_update_stream(ProgressUpdateStreamName=name)
 
-    with pytest.raises(ClientError) as exc:
-        _notify(mgh, name, "t0000", ProgressPercent=6)
-    assert error_code(exc.value) in {"InvalidInputException", "ResourceNotFoundException"}
+    for call in (
+        lambda: _notify(mgh, name, "t0000", ProgressPercent=6),
+        lambda: mgh.import_migration_task(ProgressUpdateStream=name, MigrationTaskName="t0001"),
+        lambda: mgh.import_migration_task(ProgressUpdateStream=name, MigrationTaskName="new"),
+        lambda: mgh.create_progress_update_stream(ProgressUpdateStreamName=name),
+    ):
+        with pytest.raises(ClientError) as exc:
+            call()
+        assert error_code(exc.value) == "InvalidInputException", exc.value.response
+    assert name not in list_all_streams(mgh)
 
-    with pytest.raises(ClientError) as exc:
-        mgh.import_migration_task(ProgressUpdateStream=name, MigrationTaskName="t0001")
-    assert error_code(exc.value) in {"InvalidInputException", "ResourceNotFoundException"}
-
-    try:
-        mgh.create_progress_update_stream(ProgressUpdateStreamName=name)
-    except ClientError as exc3:
-        assert error_code(exc3) == "InvalidInputException", exc3.response
-        poll(lambda: _stream_gone_and_recreatable(mgh, name), timeout=20)
-    # whichever way, the stream that now exists is empty
+    hub.start()
+    poll(lambda: _stream_gone_and_recreatable(mgh, name), timeout=20)
+    # the stream that now exists is empty
     assert [t for t in list_all_tasks(mgh) if t["ProgressUpdateStream"] == name] == []
 
 
 def test_delete_then_delete_again(mgh: Any) -> None:
+    """Once the deletion has finished, deleting the name again is ResourceNotFoundException.
+
+    (While it runs, the hub answers a second delete as a success: marking a stream that
+    is already being deleted changes nothing. So the end is watched through an import,
+    refused with InvalidInputException while deleting, ResourceNotFoundException after.)
+    """
     name = uniq("deltwice")
     mgh.create_progress_update_stream(ProgressUpdateStreamName=name)
     mgh.delete_progress_update_stream(ProgressUpdateStreamName=name)
@@ -181,14 +196,16 @@ def test_delete_then_delete_again(mgh: Any) -> None:
 
     def gone() -> bool:
         try:
-            mgh.delete_progress_update_stream(ProgressUpdateStreamName=name)
+            mgh.import_migration_task(ProgressUpdateStream=name, MigrationTaskName="t")
         except ClientError as exc:
-            # InvalidInputException while still deleting, then not found
             assert error_code(exc) in {"ResourceNotFoundException", "InvalidInputException"}
             return error_code(exc) == "ResourceNotFoundException"
-        raise AssertionError("deleting a deleted stream must fail")
+        raise AssertionError("importing into a deleted stream must fail")
 
     poll(gone, timeout=20)
+    with pytest.raises(ClientError) as exc:
+        mgh.delete_progress_update_stream(ProgressUpdateStreamName=name)
+    assert error_code(exc.value) == "ResourceNotFoundException"
 
 
 def test_stream_name_edge_characters(mgh: Any) -> None:

@@ -1,4 +1,6 @@
-"""Migration tasks: import, notify, describe, history, and which state is current."""
+"""Migration tasks: import, notify, describe, history, and which state is current.
+
+In process (tests/inprocess.py), on both engines."""
 
 from __future__ import annotations
 
@@ -10,7 +12,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import error_code, error_message, http_request, list_all_tasks, list_all_updates, ts, uniq, utc
+from e2e_helpers import error_code, error_message, list_all_tasks, list_all_updates, ts, uniq, utc
+from inprocess import InProcessHub
+
+
+@pytest.fixture(scope="module")
+def mgh(inprocess_hub: InProcessHub) -> Any:
+    return inprocess_hub.client("mgh")
+
 
 T0 = utc(2026, 11, 1, 10, 0, 0)
 
@@ -205,7 +214,7 @@ def test_tie_later_arrival_wins(mgh: Any, stream: str) -> None:
     assert len(list_all_updates(mgh, stream, "t")) == 3
 
 
-def test_sub_second_timestamps_order_updates(endpoint: str, mgh: Any, stream: str) -> None:
+def test_sub_second_timestamps_order_updates(inprocess_hub: InProcessHub, mgh: Any, stream: str) -> None:
     """JSON 1.1 timestamps are epoch seconds with fractions allowed (sent raw: old botocore
     versions truncate to whole seconds)."""
     mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t")
@@ -218,8 +227,7 @@ def test_sub_second_timestamps_order_updates(endpoint: str, mgh: Any, stream: st
             "UpdateDateTime": when,
             "NextUpdateSeconds": 60,
         }
-        status, _, raw = http_request(
-            endpoint,
+        status, _, raw = inprocess_hub.http(
             "POST",
             "/",
             body=json.dumps(body).encode(),
@@ -343,16 +351,16 @@ def test_now_timestamp_roundtrip(mgh: Any, stream: str) -> None:
 
 
 # -- concurrency ----------------------------------------------------------------------
-def test_concurrent_notifications_lose_nothing(server: Any, stream: str) -> None:
-    """Many clients notifying one task at once: every notification is kept, the newest wins."""
+def test_concurrent_notifications_lose_nothing(inprocess_hub: InProcessHub, stream: str) -> None:
+    """Many threads notifying one task at once: every notification is kept, the newest wins."""
     from concurrent.futures import ThreadPoolExecutor
 
-    setup = server.client("mgh")
+    setup = inprocess_hub.client("mgh")
     setup.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="hot")
     n_threads, per_thread = 8, 15
 
     def worker(w: int) -> int:
-        client = server.client("mgh")
+        client = inprocess_hub.client("mgh")
         for k in range(per_thread):
             client.notify_migration_task_state(
                 ProgressUpdateStream=stream,

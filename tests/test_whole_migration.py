@@ -1,12 +1,13 @@
 """One whole migration, played through boto3 as a migration tool plays it, then every
-read operation's view of the result."""
+read operation's view of the result. In process (tests/inprocess.py), on a hub of its own."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from typing import Any
 
-from e2e_helpers import MighubServer, ts, utc
+from e2e_helpers import ts, utc
+from inprocess import InProcessHub
 
 STREAM = "CloudEndure-Payroll"
 APPLICATION = "d-application-0f1e2d3c4b5a69788"
@@ -56,10 +57,9 @@ def at(minutes: int) -> datetime:
     return START + timedelta(minutes=minutes)
 
 
-def test_a_whole_migration(server_factory: Any) -> None:
-    srv: MighubServer = server_factory()
-    tool = srv.client("mgh")
-    console = srv.client("mgh", region="eu-west-1")  # a reader anywhere: reads work from any region
+def test_a_whole_migration(fresh_inprocess_hub: InProcessHub) -> None:
+    tool = fresh_inprocess_hub.client("mgh")
+    console = fresh_inprocess_hub.client("mgh", region="eu-west-1")  # a reader anywhere: reads work from any region
 
     # ---- the tool plays the migration ------------------------------------------------------
     tool.create_progress_update_stream(ProgressUpdateStreamName=STREAM)
