@@ -266,8 +266,11 @@ def cached_client(endpoint: str, key: Key, service: str = "mgh", region: str = R
 
 def snapshot(endpoint: str, admin: Key) -> dict[str, Any]:
     """Everything ``admin``'s account holds, as seen through the API with an allow-all key."""
-    mgh = cached_client(endpoint, admin)
-    cfg = cached_client(endpoint, admin, "migrationhub-config")
+    return snapshot_with(cached_client(endpoint, admin), cached_client(endpoint, admin, "migrationhub-config"))
+
+
+def snapshot_with(mgh: Any, cfg: Any) -> dict[str, Any]:
+    """Everything an account holds, read with these two clients (boto3 or in process)."""
     controls = sorted(
         (c["ControlId"], c["HomeRegion"]) for c in _pages(cfg.describe_home_region_controls, "HomeRegionControls")
     )
