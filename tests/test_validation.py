@@ -397,11 +397,17 @@ def _python_name(op: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", op).lower()
 
 
+_CLIENTS: dict[tuple[str, str], Any] = {}
+
+
 @pytest.mark.parametrize("case", SAMPLE, ids=[c.id for c in SAMPLE])
 def test_the_wire_answers_a_violation_as_the_validator_does(server: Any, case: Case) -> None:
     expected = refusal(case)
     # the shared server: a refused request changes nothing there
-    client = server.client(case.service, validate=False)
+    index = (server.endpoint, case.service)
+    if index not in _CLIENTS:
+        _CLIENTS[index] = server.client(case.service, validate=False)
+    client = _CLIENTS[index]
     with pytest.raises(ClientError) as exc:
         getattr(client, _python_name(case.op))(**case.params)
     assert exc.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
