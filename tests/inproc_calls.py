@@ -35,6 +35,13 @@ from mighub.store.engine import Store
 from test_auth_helpers import NO_THROTTLING, Key, auth_toml
 
 REGION = "us-east-1"
+# One event loop for every in-process call: asyncio.run would make (and tear down) a
+# loop and its thread pool on each, which costs more than the call.
+_LOOP = asyncio.new_event_loop()
+
+
+def run(awaitable: Any) -> Any:
+    return _LOOP.run_until_complete(awaitable)
 
 
 def _operations(service: str) -> dict[str, Operation]:
@@ -76,7 +83,7 @@ class HubClient:
     def call(self, operation: Operation, params: dict[str, Any]) -> dict[str, Any]:
         body = orjson.loads(json11.dump(params))
         try:
-            result = asyncio.run(self.hub.call(self.context(operation), body))
+            result = run(self.hub.call(self.context(operation), body))
         except ServiceError as error:
             response = {
                 "Error": {"Code": error.code, "Message": error.message},
@@ -129,7 +136,7 @@ def asgi(
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run(app(scope, receive, send))
     start = next(m for m in sent if m["type"] == "http.response.start")
     data = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     answer_headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in start["headers"]}
