@@ -1,10 +1,14 @@
 """Accounts are walls: two accounts use the same stream, task and application names, and
 neither sees nor touches the other's streams, tasks, history, associations, application
 states or home-region controls, whatever their policies say.
+
+In process: ``Hub.call`` over a real store, each call in the context the gate gives a
+validly signed request of the key (its account, name and parsed policy).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
@@ -12,17 +16,18 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from e2e_helpers import list_all_streams, list_all_tasks, poll
+from e2e_helpers import list_all_streams, list_all_tasks
+from inproc_calls import HubClient
+from mighub.server.hub import Hub
+from mighub.store.engine import Store
 from test_auth_helpers import (
     ACCOUNT_A,
     ACCOUNT_B,
     allow,
-    cached_client,
     code_of,
     new_key,
     policy,
-    snapshot,
-    write_auth_file,
+    snapshot_with,
 )
 
 WHEN = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
@@ -41,12 +46,14 @@ KEYS = {
 
 
 @pytest.fixture(scope="module")
-def hub(module_server_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    path = write_auth_file(tmp_path_factory.mktemp("auth") / "auth.toml", KEYS.values())
-    srv = module_server_factory(extra_args=("--auth-file", str(path)))
-    ns = SimpleNamespace(endpoint=srv.endpoint)
+def hub(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    store = Store(databases.fresh_url(tmp_path_factory.mktemp("accounts")))
+    found = Hub(store)
+    ns = SimpleNamespace(
+        clients={(who, service): HubClient(found, KEYS[who], service) for who in KEYS for service in SERVICES}
+    )
     for who in ("a", "b"):
-        mgh = cached_client(srv.endpoint, KEYS[who])
+        mgh = ns.clients[who, "mgh"]
         for stream in ("shared", f"only-{who}"):
             mgh.create_progress_update_stream(ProgressUpdateStreamName=stream)
             mgh.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName="t")
@@ -64,15 +71,23 @@ def hub(module_server_factory: Any, tmp_path_factory: pytest.TempPathFactory) ->
         mgh.notify_application_state(
             ApplicationId="app-1", Status="IN_PROGRESS" if who == "a" else "COMPLETED", UpdateDateTime=WHEN
         )
-    return ns
+    yield ns
+    store.close()
+
+
+SERVICES = ("mgh", "migrationhub-config")
 
 
 def mgh(hub: SimpleNamespace, who: str) -> Any:
-    return cached_client(hub.endpoint, KEYS[who])
+    return hub.clients[who, "mgh"]
 
 
 def cfg(hub: SimpleNamespace, who: str) -> Any:
-    return cached_client(hub.endpoint, KEYS[who], "migrationhub-config")
+    return hub.clients[who, "migrationhub-config"]
+
+
+def snapshot(hub: SimpleNamespace, who: str) -> dict[str, Any]:
+    return snapshot_with(mgh(hub, who), cfg(hub, who))
 
 
 @pytest.mark.parametrize(("me", "other"), [("a", "b"), ("b", "a")])
@@ -110,7 +125,7 @@ def test_home_region_controls_are_per_account(hub: SimpleNamespace) -> None:
     assert a_controls[0]["Target"] == {"Type": "ACCOUNT", "Id": ACCOUNT_A}
     assert b_controls[0]["Target"] == {"Type": "ACCOUNT", "Id": ACCOUNT_B}
     a_id = a_controls[0]["ControlId"]
-    before = snapshot(hub.endpoint, KEYS["a"])
+    before = snapshot(hub, "a")
     b_config = cfg(hub, "b")
     # B cannot see, delete or create over A's control
     assert b_config.describe_home_region_controls(ControlId=a_id)["HomeRegionControls"] == []
@@ -118,7 +133,7 @@ def test_home_region_controls_are_per_account(hub: SimpleNamespace) -> None:
     assert code_of(
         lambda: b_config.create_home_region_control(HomeRegion="eu-west-1", Target={"Type": "ACCOUNT", "Id": ACCOUNT_A})
     ) not in (None, "InternalServerError")
-    assert snapshot(hub.endpoint, KEYS["a"]) == before
+    assert snapshot(hub, "a") == before
 
 
 def test_deleting_a_stream_in_one_account_leaves_the_other(hub: SimpleNamespace) -> None:
@@ -126,24 +141,24 @@ def test_deleting_a_stream_in_one_account_leaves_the_other(hub: SimpleNamespace)
     b.create_progress_update_stream(ProgressUpdateStreamName="doomed")
     mgh(hub, "a").create_progress_update_stream(ProgressUpdateStreamName="doomed")
     mgh(hub, "a").import_migration_task(ProgressUpdateStream="doomed", MigrationTaskName="t")
-    before = snapshot(hub.endpoint, KEYS["a"])
+    before = snapshot(hub, "a")
     b.delete_progress_update_stream(ProgressUpdateStreamName="doomed")
-    poll(lambda: "doomed" not in list_all_streams(b))
-    assert snapshot(hub.endpoint, KEYS["a"]) == before
+    assert "doomed" not in list_all_streams(b)  # the client finishes the deletion
+    assert snapshot(hub, "a") == before
     # B's home region control, deleted, leaves A's home region in place
     b_config = cfg(hub, "b")
     for control in b_config.describe_home_region_controls()["HomeRegionControls"]:
         b_config.delete_home_region_control(ControlId=control["ControlId"])
     assert code_of(lambda: b.list_progress_update_streams()) == "HomeRegionNotSetException"
     assert cfg(hub, "a").get_home_region()["HomeRegion"] == "us-east-1"
-    assert snapshot(hub.endpoint, KEYS["a"]) == before
+    assert snapshot(hub, "a") == before
     b_config.create_home_region_control(HomeRegion="us-east-1", Target={"Type": "ACCOUNT"})
     assert "shared" in list_all_streams(b)
 
 
 def test_a_policy_naming_another_account_grants_nothing_there(hub: SimpleNamespace) -> None:
     aimer = mgh(hub, "a-aims-at-b")
-    before_a, before_b = snapshot(hub.endpoint, KEYS["a"]), snapshot(hub.endpoint, KEYS["b"])
+    before_a, before_b = snapshot(hub, "a"), snapshot(hub, "b")
     for call in (
         lambda: aimer.create_progress_update_stream(ProgressUpdateStreamName="only-b"),
         lambda: aimer.import_migration_task(ProgressUpdateStream="only-b", MigrationTaskName="x"),
@@ -151,8 +166,8 @@ def test_a_policy_naming_another_account_grants_nothing_there(hub: SimpleNamespa
         lambda: aimer.describe_migration_task(ProgressUpdateStream="only-b", MigrationTaskName="t"),
     ):
         assert code_of(call) == "AccessDeniedException"
-    assert snapshot(hub.endpoint, KEYS["a"]) == before_a
-    assert snapshot(hub.endpoint, KEYS["b"]) == before_b
+    assert snapshot(hub, "a") == before_a
+    assert snapshot(hub, "b") == before_b
 
 
 def test_next_tokens_do_not_cross_accounts(hub: SimpleNamespace) -> None:

@@ -66,19 +66,14 @@ def task_arn(stream: str, task: str, account: str = ACCOUNT_A, region: str = REG
 
 
 def partner_policy(vendor: str, account: str = ACCOUNT_A, region: str = REGION) -> dict[str, Any]:
-    """The integrated-partner role policy of customer-managed-vendor.md (read from the page
-    when it is at hand, else the copy below), with the account, region and vendor filled in."""
-    document = _PARTNER_POLICY
-    if _VENDOR_PAGE.exists():
-        text = _VENDOR_PAGE.read_text()
-        start = text.index("```", text.index("## Integrated Partner Role Policy")) + 3
-        document = json.loads(text[start : text.index("```", start)])
-    raw = json.dumps(document)
+    """The integrated-partner role policy of the Migration Hub user guide ("Integrated Partner
+    Role Policy", customer-managed-vendor), copied below as the page prints it, with the
+    account, region and vendor filled in."""
+    raw = json.dumps(_PARTNER_POLICY)
     raw = raw.replace("us-west-2", region).replace("account_num", account).replace("vendor_name", vendor)
     return json.loads(raw)
 
 
-_VENDOR_PAGE = Path("/work/shared/reference/migration-hub-guide/customer-managed-vendor.md")
 _PARTNER_POLICY = {
     "Version": "2012-10-17",
     "Statement": [
@@ -271,8 +266,11 @@ def cached_client(endpoint: str, key: Key, service: str = "mgh", region: str = R
 
 def snapshot(endpoint: str, admin: Key) -> dict[str, Any]:
     """Everything ``admin``'s account holds, as seen through the API with an allow-all key."""
-    mgh = cached_client(endpoint, admin)
-    cfg = cached_client(endpoint, admin, "migrationhub-config")
+    return snapshot_with(cached_client(endpoint, admin), cached_client(endpoint, admin, "migrationhub-config"))
+
+
+def snapshot_with(mgh: Any, cfg: Any) -> dict[str, Any]:
+    """Everything an account holds, read with these two clients (boto3 or in process)."""
     controls = sorted(
         (c["ControlId"], c["HomeRegion"]) for c in _pages(cfg.describe_home_region_controls, "HomeRegionControls")
     )

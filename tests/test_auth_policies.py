@@ -1,14 +1,19 @@
-"""Authorisation: IAM-style policies on progress update streams, against a real server.
+"""Authorisation: IAM-style policies on progress update streams, in process.
 
 The integrated-partner policy of customer-managed-vendor.md confines a tool to its own
 stream; explicit denies win; NotAction/NotResource; wildcards (``*``, ``?``) in actions and
 resources; case-insensitive action names and case-sensitive ARNs; and honest dry runs on
 every write operation of both models (walked from botocore's service models).
+
+The calls go to ``Hub.call`` with each key's parsed policy, as the gate leaves a validly
+signed request (the signatures themselves are test_auth_signatures.py's); the hub's task
+API is called through the whole ``App`` with an auth file, signed by botocore.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -21,18 +26,18 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from e2e_helpers import http_request, list_all_streams, list_all_tasks
+from e2e_helpers import list_all_streams, list_all_tasks
+from inproc_calls import HubClient, asgi, auth_app
+from mighub.store.engine import Store
 from test_auth_helpers import (
     allow,
-    cached_client,
     code_of,
     deny,
     new_key,
     partner_policy,
     policy,
-    snapshot,
+    snapshot_with,
     stream_arn,
-    write_auth_file,
 )
 
 ACCOUNT_C = (
@@ -109,18 +114,29 @@ KEYS = {
 
 
 @pytest.fixture(scope="module")
-def hub(module_server_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    path = write_auth_file(tmp_path_factory.mktemp("auth") / "auth.toml", KEYS.values())
-    srv = module_server_factory(extra_args=("--auth-file", str(path)))
-    return SimpleNamespace(srv=srv, endpoint=srv.endpoint)
+def hub(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    store = Store(databases.fresh_url(tmp_path_factory.mktemp("policies")))
+    yield SimpleNamespace(app=auth_app(store, KEYS.values()), clients={})
+    store.close()
 
 
 def mgh(hub: SimpleNamespace, name: str, region: str = "us-east-1") -> Any:
-    return cached_client(hub.endpoint, KEYS[name], region=region)
+    index = (name, "mgh", region)
+    if index not in hub.clients:
+        hub.clients[index] = HubClient(hub.app.hub, KEYS[name], region=region)
+    return hub.clients[index]
 
 
 def cfg(hub: SimpleNamespace, name: str) -> Any:
-    return cached_client(hub.endpoint, KEYS[name], "migrationhub-config")
+    index = (name, "migrationhub-config", "us-east-1")
+    if index not in hub.clients:
+        hub.clients[index] = HubClient(hub.app.hub, KEYS[name], "migrationhub-config")
+    return hub.clients[index]
+
+
+def snapshot(hub: SimpleNamespace, key: Any) -> dict[str, Any]:
+    name = next(n for n, k in KEYS.items() if k == key)
+    return snapshot_with(mgh(hub, name), cfg(hub, name))
 
 
 def denied(call: Any) -> bool:
@@ -174,7 +190,7 @@ def test_partner_policy_denies_every_other_stream(hub: SimpleNamespace) -> None:
     notify(admin, "OTHER", "x", "admin's")
     dms.create_progress_update_stream(ProgressUpdateStreamName="DMS")
     dms.import_migration_task(ProgressUpdateStream="DMS", MigrationTaskName="db-1")
-    before = snapshot(hub.endpoint, KEYS["admin"])
+    before = snapshot(hub, KEYS["admin"])
     other = {"ProgressUpdateStream": "OTHER", "MigrationTaskName": "x"}
     attempts = {
         "create other": lambda: dms.create_progress_update_stream(ProgressUpdateStreamName="OTHER2"),
@@ -223,7 +239,7 @@ def test_partner_policy_denies_every_other_stream(hub: SimpleNamespace) -> None:
     assert west.describe_migration_task(ProgressUpdateStream="DMS", MigrationTaskName="db-1")["MigrationTask"]
     assert code_of(lambda: notify(west, "DMS", "db-1", "from the west")) == "InvalidInputException"
     assert denied(lambda: west.describe_migration_task(ProgressUpdateStream="OTHER", MigrationTaskName="x"))
-    assert snapshot(hub.endpoint, KEYS["admin"]) == before
+    assert snapshot(hub, KEYS["admin"]) == before
 
 
 def test_list_migration_tasks_shows_only_the_partners_stream(hub: SimpleNamespace) -> None:
@@ -257,7 +273,7 @@ def test_deny_beats_allow(hub: SimpleNamespace) -> None:
     denier.import_migration_task(ProgressUpdateStream="locked", MigrationTaskName="t")
     denier.import_migration_task(ProgressUpdateStream="ordinary", MigrationTaskName="t")
     notify(denier, "ordinary", "t", "fine")
-    before = snapshot(hub.endpoint, KEYS["admin"])
+    before = snapshot(hub, KEYS["admin"])
     assert denied(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="precious"))
     assert (
         code_of(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="precious", DryRun=True))
@@ -265,7 +281,7 @@ def test_deny_beats_allow(hub: SimpleNamespace) -> None:
     )
     assert denied(lambda: notify(denier, "locked", "t", "no"))
     assert code_of(lambda: notify(denier, "locked", "t", "no", DryRun=True)) == "UnauthorizedOperation"
-    assert snapshot(hub.endpoint, KEYS["admin"]) == before
+    assert snapshot(hub, KEYS["admin"]) == before
     # what the denies do not name stays allowed
     assert (
         code_of(lambda: denier.delete_progress_update_stream(ProgressUpdateStreamName="ordinary", DryRun=True))
@@ -283,12 +299,12 @@ def test_deny_with_not_action(hub: SimpleNamespace) -> None:
     admin.create_progress_update_stream(ProgressUpdateStreamName="readonly")
     admin.import_migration_task(ProgressUpdateStream="readonly", MigrationTaskName="t")
     ids = {"ProgressUpdateStream": "readonly", "MigrationTaskName": "t"}
-    before = snapshot(hub.endpoint, KEYS["admin"])
+    before = snapshot(hub, KEYS["admin"])
     # every action but List* is denied on the stream's tasks ...
     assert denied(lambda: notify(key, "readonly", "t", "no"))
     assert denied(lambda: key.describe_migration_task(**ids))
     assert denied(lambda: key.associate_created_artifact(**ids, CreatedArtifact={"Name": ARTIFACT}))
-    assert snapshot(hub.endpoint, KEYS["admin"]) == before
+    assert snapshot(hub, KEYS["admin"]) == before
     # ... List* stays allowed there, and everything elsewhere
     assert key.list_created_artifacts(**ids)["CreatedArtifactList"] == []
     key.create_progress_update_stream(ProgressUpdateStreamName="writable")
@@ -305,11 +321,11 @@ def test_allow_with_not_action(hub: SimpleNamespace) -> None:
     ids = {"ProgressUpdateStream": "na-stream", "MigrationTaskName": "t"}
     key.associate_created_artifact(**ids, CreatedArtifact={"Name": ARTIFACT})
     notify(key, "na-stream", "t", "ok")
-    before = snapshot(hub.endpoint, KEYS["admin"])
+    before = snapshot(hub, KEYS["admin"])
     assert denied(lambda: key.delete_progress_update_stream(ProgressUpdateStreamName="na-stream"))
     assert denied(lambda: key.disassociate_created_artifact(**ids, CreatedArtifactName=ARTIFACT))
     assert denied(lambda: cfg(hub, "notaction").delete_home_region_control(ControlId="hrc-abcdefghijkl"))
-    assert snapshot(hub.endpoint, KEYS["admin"]) == before
+    assert snapshot(hub, KEYS["admin"]) == before
     assert key.list_created_artifacts(**ids)["CreatedArtifactList"][0]["Name"] == ARTIFACT
 
 
@@ -317,11 +333,11 @@ def test_allow_with_not_resource(hub: SimpleNamespace) -> None:
     admin, key = mgh(hub, "admin"), mgh(hub, "notresource")
     admin.create_progress_update_stream(ProgressUpdateStreamName="secret")
     admin.import_migration_task(ProgressUpdateStream="secret", MigrationTaskName="t")
-    before = snapshot(hub.endpoint, KEYS["admin"])
+    before = snapshot(hub, KEYS["admin"])
     assert denied(lambda: key.import_migration_task(ProgressUpdateStream="secret", MigrationTaskName="u"))
     assert denied(lambda: key.describe_migration_task(ProgressUpdateStream="secret", MigrationTaskName="t"))
     assert denied(lambda: key.delete_progress_update_stream(ProgressUpdateStreamName="secret"))
-    assert snapshot(hub.endpoint, KEYS["admin"]) == before
+    assert snapshot(hub, KEYS["admin"]) == before
     # "secret2" is not "secret": ARNs are matched whole
     key.create_progress_update_stream(ProgressUpdateStreamName="secret2")
     key.import_migration_task(ProgressUpdateStream="secret2", MigrationTaskName="t")
@@ -333,7 +349,7 @@ def test_allow_with_not_resource(hub: SimpleNamespace) -> None:
 
 def test_wildcards_and_case(hub: SimpleNamespace) -> None:
     key = mgh(hub, "wild")
-    before = snapshot(hub.endpoint, KEYS["admin"])
+    before = snapshot(hub, KEYS["admin"])
     refused = {
         "? is exactly one character": lambda: key.create_progress_update_stream(ProgressUpdateStreamName="wild-ab"),
         "? is not zero characters": lambda: key.create_progress_update_stream(ProgressUpdateStreamName="wild-"),
@@ -349,7 +365,7 @@ def test_wildcards_and_case(hub: SimpleNamespace) -> None:
     }
     for what, call in refused.items():
         assert denied(call), what
-    assert snapshot(hub.endpoint, KEYS["admin"]) == before
+    assert snapshot(hub, KEYS["admin"]) == before
 
     key.create_progress_update_stream(ProgressUpdateStreamName="wild-a")  # mgh:create*, lower case
     key.import_migration_task(ProgressUpdateStream="wild-a", MigrationTaskName="t")  # MGH:IMPORTMIGRATIONTASK
@@ -467,12 +483,12 @@ def test_dry_run_both_ways_and_denial(hub: SimpleNamespace, dry_setup: Any, oper
         client = cfg(hub, key) if service == "migrationhub-config" else mgh(hub, key)
         return code_of(lambda: getattr(client, xform_name(operation))(**params, **extra))
 
-    before = snapshot(hub.endpoint, KEYS[admin])
+    before = snapshot(hub, KEYS[admin])
     assert call(allowed, DryRun=True) == "DryRunOperation"
     assert call(refused, DryRun=True) == "UnauthorizedOperation"
     assert call(refused) == "AccessDeniedException"
     assert call(refused, DryRun=False) == "AccessDeniedException"
-    assert snapshot(hub.endpoint, KEYS[admin]) == before
+    assert snapshot(hub, KEYS[admin]) == before
 
 
 def test_dry_run_answers_in_aws_words(hub: SimpleNamespace, dry_setup: Any) -> None:
@@ -497,11 +513,11 @@ def test_reader_can_read_but_not_write(hub: SimpleNamespace, dry_setup: Any) -> 
 
 
 # -- the hub's own task API applies the same policies ------------------------------------------
-def signed_get(endpoint: str, path: str, key: Any) -> tuple[int, Any]:
-    request = AWSRequest(method="GET", url=endpoint + path)
+def signed_get(hub: SimpleNamespace, path: str, key: Any) -> tuple[int, Any]:
+    request = AWSRequest(method="GET", url="http://hub.test" + path)
     if key is not None:
         SigV4Auth(Credentials(key.access_key_id, key.secret), "mgh", "us-east-1").add_auth(request)
-    status, _, body = http_request(endpoint, "GET", path, headers=dict(request.headers.items()))
+    status, _, body = asgi(hub.app, "GET", path, dict(request.headers.items()))
     return status, json.loads(body)
 
 
@@ -511,18 +527,18 @@ def test_task_api_extension_applies_the_policies(hub: SimpleNamespace) -> None:
     dms.import_migration_task(ProgressUpdateStream="DMS", MigrationTaskName="ext-1")
     admin.create_progress_update_stream(ProgressUpdateStreamName="OTHER")
     admin.import_migration_task(ProgressUpdateStream="OTHER", MigrationTaskName="ext-2")
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks?max_results=1000", None)
+    status, body = signed_get(hub, "/_mighub/api/tasks?max_results=1000", None)
     assert status == 403 and body["error"] == "MissingAuthenticationTokenException"
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks?max_results=1000", KEYS["admin"])
+    status, body = signed_get(hub, "/_mighub/api/tasks?max_results=1000", KEYS["admin"])
     assert status == 200
     assert {"DMS", "OTHER"} <= {t["ProgressUpdateStream"] for t in body["Tasks"]}
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks?max_results=1000", KEYS["dms"])
+    status, body = signed_get(hub, "/_mighub/api/tasks?max_results=1000", KEYS["dms"])
     assert status == 200
     assert {t["ProgressUpdateStream"] for t in body["Tasks"]} == {"DMS"}
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks?stream=OTHER", KEYS["dms"])
+    status, body = signed_get(hub, "/_mighub/api/tasks?stream=OTHER", KEYS["dms"])
     assert status == 200 and body["Tasks"] == []
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks", KEYS["upper"])
+    status, body = signed_get(hub, "/_mighub/api/tasks", KEYS["upper"])
     assert status == 400 and body["error"] == "AccessDeniedException"
     bad = new_key("ghost")
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks", bad)
+    status, body = signed_get(hub, "/_mighub/api/tasks", bad)
     assert status == 400 and body["error"] == "UnrecognizedClientException"

@@ -6,11 +6,17 @@ line all name the ``us-east-1`` ARN. An account whose home region is ``eu-west-1
 ``eu-west-1`` ARNs from every region. Two replicas over one database agree on the
 region right after one of them moves an account's home region. In development mode, the
 region a request claims is of form too.
+
+In process where the wire is not the point: ``Hub.call`` in the context of a validly
+signed request of each key (for the region it is signed for), and the hub's task API and
+the audit line through the whole ``App`` with an auth file and an audit log. The two
+replicas are two ``mighub serve`` processes over one database.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,7 +26,12 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from e2e_helpers import http_request, list_all_tasks, poll
+from e2e_helpers import list_all_tasks
+from inproc_calls import HubClient, asgi, auth_app
+from mighub.auth.audit import AuditLog
+from mighub.server.app import App
+from mighub.server.hub import Hub
+from mighub.store.engine import Store
 from test_auth_helpers import (
     ACCOUNT_A,
     ACCOUNT_B,
@@ -48,15 +59,23 @@ EU_ONLY = policy(
 REGIONS = ["us-east-1", "us-west-2"]
 
 
-def signed_get(endpoint: str, path: str, key: Key, region: str) -> tuple[int, Any]:
-    request = AWSRequest(method="GET", url=endpoint + path)
+ENDPOINT = "http://hub.test"
+
+
+def signed(method: str, path: str, key: Key, region: str, body: bytes = b"", target: str | None = None) -> Any:
+    headers = {"Content-Type": CONTENT_TYPE, "X-Amz-Target": target} if target else {}
+    request = AWSRequest(method=method, url=ENDPOINT + path, data=body, headers=headers)
     SigV4Auth(Credentials(key.access_key_id, key.secret), "mgh", region).add_auth(request)
-    status, _, body = http_request(endpoint, "GET", path, headers=dict(request.headers.items()))
+    return dict(request.headers.items())
+
+
+def signed_get(hub: SimpleNamespace, path: str, key: Key, region: str) -> tuple[int, Any]:
+    status, _, body = asgi(hub.app, "GET", path, signed("GET", path, key, region))
     return status, json.loads(body)
 
 
 @pytest.fixture(scope="module")
-def hub(module_server_factory: Any, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
+def hub(databases: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
     base = tmp_path_factory.mktemp("regions")
     keys = {
         "admin": new_key("admin"),
@@ -65,22 +84,29 @@ def hub(module_server_factory: Any, tmp_path_factory: pytest.TempPathFactory) ->
         "b-eu": new_key("b-eu", account=ACCOUNT_B, policy=EU_ONLY),
     }
     audit = base / "audit.jsonl"
-    auth = write_auth_file(base / "auth.toml", keys.values())
-    srv = module_server_factory(extra_args=("--auth-file", str(auth), "--audit-log", str(audit)))
-    admin = client(srv.endpoint, keys["admin"])
+    store = Store(databases.fresh_url(base))
+    app = auth_app(store, keys.values())
+    app.audit = AuditLog(str(audit))
+
+    def client(key: Key, service: str = "mgh", region: str = "us-east-1") -> HubClient:
+        return HubClient(app.hub, key, service, region=region)
+
+    admin = client(keys["admin"])
     for stream in ("Prod", "Dev"):
         admin.create_progress_update_stream(ProgressUpdateStreamName=stream)
         for task in ("t1", "t2"):
             admin.import_migration_task(ProgressUpdateStream=stream, MigrationTaskName=task)
     # account B moves its home region to eu-west-1 (writes then come from there)
-    b_config = client(srv.endpoint, keys["b-admin"], "migrationhub-config")
+    b_config = client(keys["b-admin"], "migrationhub-config")
     for control in b_config.describe_home_region_controls()["HomeRegionControls"]:
         b_config.delete_home_region_control(ControlId=control["ControlId"])
     b_config.create_home_region_control(HomeRegion="eu-west-1", Target={"Type": "ACCOUNT"})
-    b_admin = client(srv.endpoint, keys["b-admin"], region="eu-west-1")
+    b_admin = client(keys["b-admin"], region="eu-west-1")
     b_admin.create_progress_update_stream(ProgressUpdateStreamName="Shop")
     b_admin.import_migration_task(ProgressUpdateStream="Shop", MigrationTaskName="web")
-    return SimpleNamespace(endpoint=srv.endpoint, keys=keys, audit=audit, admin=admin)
+    yield SimpleNamespace(app=app, store=store, keys=keys, audit=audit, admin=admin, client=client)
+    app.audit.close()
+    store.close()
 
 
 def tasks_seen(listing: list[dict[str, Any]]) -> set[tuple[str, str]]:
@@ -91,7 +117,7 @@ def tasks_seen(listing: list[dict[str, Any]]) -> set[tuple[str, str]]:
 def test_a_deny_pinned_to_the_home_region_holds_whatever_region_is_signed_for(
     hub: SimpleNamespace, region: str
 ) -> None:
-    guarded = client(hub.endpoint, hub.keys["guarded"], region=region)
+    guarded = hub.client(hub.keys["guarded"], region=region)
     prod, dev = (
         {"ProgressUpdateStream": "Prod", "MigrationTaskName": "t1"},
         {"ProgressUpdateStream": "Dev", "MigrationTaskName": "t1"},
@@ -114,7 +140,7 @@ def test_a_deny_pinned_to_the_home_region_holds_whatever_region_is_signed_for(
     expected = {("Dev", "t1"), ("Dev", "t2")}
     listed = tasks_seen(list_all_tasks(guarded, page_size=1))
     assert ("Prod", "t1") not in listed and expected <= listed
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks?max_results=1000", hub.keys["guarded"], region)
+    status, body = signed_get(hub, "/_mighub/api/tasks?max_results=1000", hub.keys["guarded"], region)
     assert status == 200
     listed = tasks_seen(body["Tasks"])
     assert ("Prod", "t1") not in listed and expected <= listed
@@ -122,22 +148,26 @@ def test_a_deny_pinned_to_the_home_region_holds_whatever_region_is_signed_for(
 
 
 def test_the_audit_line_names_the_home_region_arn(hub: SimpleNamespace) -> None:
-    guarded = client(hub.endpoint, hub.keys["guarded"], region="us-west-2")
-    response = guarded.describe_migration_task(ProgressUpdateStream="Dev", MigrationTaskName="t2")
-    request_id = response["ResponseMetadata"]["RequestId"]
+    body = json.dumps({"ProgressUpdateStream": "Dev", "MigrationTaskName": "t2"}).encode()
+    headers = signed("POST", "/", hub.keys["guarded"], "us-west-2", body, target("DescribeMigrationTask"))
+    status, answer_headers, _ = asgi(hub.app, "POST", "/", headers, body)
+    assert status == 200
+    request_id = answer_headers["x-amzn-requestid"]
+    # a denied one, signed for us-west-2 too
+    body = json.dumps({"ProgressUpdateStream": "Prod", "MigrationTaskName": "t1"}).encode()
+    headers = signed("POST", "/", hub.keys["guarded"], "us-west-2", body, target("DescribeMigrationTask"))
+    assert asgi(hub.app, "POST", "/", headers, body)[0] == 400
 
-    def lines() -> list[dict[str, Any]]:
-        return [json.loads(line) for line in hub.audit.read_text().splitlines() if line.strip()]
-
-    # the line is written just after the response is sent
-    (line,) = poll(lambda: [entry for entry in lines() if entry["requestId"] == request_id])
+    lines = [json.loads(line) for line in hub.audit.read_text().splitlines() if line.strip()]
+    (line,) = [entry for entry in lines if entry["requestId"] == request_id]
     assert line["resource"] == task_arn("Dev", "t2") and line["awsRegion"] == "us-west-2"
-    assert all(":us-west-2:" not in (entry["resource"] or "") for entry in lines())
+    assert lines[-1]["resource"] == task_arn("Prod", "t1") and lines[-1]["decision"] == "Deny"
+    assert all(":us-west-2:" not in (entry["resource"] or "") for entry in lines)
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1", "ap-south-1"])
 def test_an_accounts_arns_carry_its_own_home_region(hub: SimpleNamespace, region: str) -> None:
-    eu = client(hub.endpoint, hub.keys["b-eu"], region=region)
+    eu = hub.client(hub.keys["b-eu"], region=region)
     assert (
         eu.describe_migration_task(ProgressUpdateStream="Shop", MigrationTaskName="web")["MigrationTask"][
             "MigrationTaskName"
@@ -145,12 +175,12 @@ def test_an_accounts_arns_carry_its_own_home_region(hub: SimpleNamespace, region
         == "web"
     )
     assert tasks_seen(list_all_tasks(eu)) == {("Shop", "web")}
-    status, body = signed_get(hub.endpoint, "/_mighub/api/tasks", hub.keys["b-eu"], region)
+    status, body = signed_get(hub, "/_mighub/api/tasks", hub.keys["b-eu"], region)
     assert status == 200 and tasks_seen(body["Tasks"]) == {("Shop", "web")}
 
 
 def test_writes_still_come_from_the_home_region(hub: SimpleNamespace) -> None:
-    west = client(hub.endpoint, hub.keys["guarded"], region="us-west-2")
+    west = hub.client(hub.keys["guarded"], region="us-west-2")
     assert (
         code_of(lambda: west.import_migration_task(ProgressUpdateStream="Dev", MigrationTaskName="t9"))
         == "InvalidInputException"
@@ -211,14 +241,20 @@ def test_replicas_agree_on_the_arn_region_after_the_home_region_moves(server_fac
 
 
 # -- development mode: the claimed region is of form too --------------------------------------
-def dev_request(endpoint: str, authorization: str) -> tuple[int, dict[str, Any]]:
+@pytest.fixture(scope="module")
+def dev_app(hub: SimpleNamespace) -> App:
+    """The hub in development mode (no auth file), in process."""
+    return App(Hub(hub.store))
+
+
+def dev_request(app: App, authorization: str) -> tuple[int, dict[str, Any]]:
     headers = {
         "Content-Type": CONTENT_TYPE,
         "X-Amz-Target": target("ListMigrationTasks"),
         "Authorization": authorization,
     }
-    status, _, body = send(endpoint, headers, b"{}")
-    return status, body
+    status, _, body = asgi(app, "POST", "/", headers, b"{}")
+    return status, json.loads(body)
 
 
 @pytest.mark.parametrize(
@@ -232,22 +268,34 @@ def dev_request(endpoint: str, authorization: str) -> tuple[int, dict[str, Any]]
     ],
     ids=["40000 colons", "4000 colons", "colon in region", "colon in key id", "dashed date"],
 )
-def test_development_mode_refuses_a_malformed_credential(endpoint: str, credential: str) -> None:
+def test_development_mode_refuses_a_malformed_credential(dev_app: App, credential: str) -> None:
     status, body = dev_request(
-        endpoint, f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host;x-amz-target, Signature={'0' * 64}"
+        dev_app, f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host;x-amz-target, Signature={'0' * 64}"
     )
     assert (status, body["__type"]) == (400, "IncompleteSignatureException")
 
 
-def test_development_mode_refuses_a_non_ascii_signature(endpoint: str) -> None:
+def test_development_mode_refuses_a_non_ascii_signature(dev_app: App) -> None:
     status, body = dev_request(
-        endpoint,
+        dev_app,
         f"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/mgh/aws4_request, SignedHeaders=host;x-amz-target, Signature={'é' * 64}",
     )
     assert (status, body["__type"]) == (400, "IncompleteSignatureException")
 
 
-def test_development_mode_still_takes_well_formed_and_unsigned_requests(endpoint: str) -> None:
+def test_development_mode_still_takes_well_formed_and_unsigned_requests(dev_app: App) -> None:
     good = f"AWS4-HMAC-SHA256 Credential=test/20260101/us-west-2/mgh/aws4_request, SignedHeaders=host;x-amz-target, Signature={'0' * 64}"
-    assert dev_request(endpoint, good)[0] == 200
-    assert dev_request(endpoint, "Bearer not-sigv4")[0] == 200  # another scheme: taken as unsigned
+    assert dev_request(dev_app, good)[0] == 200
+    assert dev_request(dev_app, "Bearer not-sigv4")[0] == 200  # another scheme: taken as unsigned
+
+
+def test_development_mode_refuses_a_malformed_credential_on_the_wire(endpoint: str) -> None:
+    credential = f"AKIDEXAMPLE/20260101/{':' * 40_000}/mgh/aws4_request"
+    headers = {
+        "Content-Type": CONTENT_TYPE,
+        "X-Amz-Target": target("ListMigrationTasks"),
+        "Authorization": f"AWS4-HMAC-SHA256 Credential={credential}, SignedHeaders=host;x-amz-target, Signature={'0' * 64}",
+    }
+    status, answer_headers, body = send(endpoint, headers, b"{}")
+    assert (status, body["__type"]) == (400, "IncompleteSignatureException")
+    assert answer_headers["x-amzn-errortype"] == "IncompleteSignatureException"
