@@ -136,6 +136,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         help="disable a webhook endpoint whose deliveries have all failed for this long (default 5d)",
     )
     parser.add_argument(
+        "--webhook-timeout",
+        type=_positive_seconds,
+        default=15.0,
+        metavar="SECONDS",
+        help="how long a webhook receiver has to answer (default 15); a replica that dies while "
+        "delivering leaves its endpoints to the others after four times this",
+    )
+    parser.add_argument(
         "--webhook-refuse-private",
         action="store_true",
         help="refuse webhook URLs on loopback and private addresses (allowed by default: "
@@ -277,6 +285,7 @@ def run(args: argparse.Namespace) -> int:
     webhooks = WebhookSettings(
         retry_schedule=args.webhook_retry_schedule or DEFAULT_SCHEDULE,
         disable_after_seconds=args.webhook_disable_after,
+        timeout_seconds=args.webhook_timeout,
         outbound=OutboundPolicy(
             allow_link_local=args.webhook_allow_link_local, refuse_private=args.webhook_refuse_private
         ),

@@ -41,7 +41,9 @@ log = logging.getLogger(__name__)
 # Standard Webhooks' schedule: the wait before each attempt.
 DEFAULT_SCHEDULE = (0.0, 5.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0, 36000.0)
 TIMEOUT_SECONDS = 15.0
-LEASE_SECONDS = 60.0
+# An endpoint's lease outlasts several answers' timeouts, and is renewed while in use;
+# a replica that dies holding one leaves it to the others after this long.
+LEASE_TIMEOUTS = 4
 ANSWER_KEPT = 1000  # characters of an answer kept in the attempt log
 READ_BATCH = 100
 FLUSH_EVERY = 50  # delivered events between two writes of an endpoint's position
@@ -57,6 +59,10 @@ class WebhookSettings:
     outbound: OutboundPolicy = field(default_factory=OutboundPolicy)
     poll_seconds: float = 1.0
     concurrency: int = 16  # endpoints delivered to at once by one replica
+
+    @property
+    def lease_us(self) -> int:
+        return int(self.timeout_seconds * LEASE_TIMEOUTS * 1_000_000)
 
 
 @dataclass
@@ -194,7 +200,7 @@ class Dispatcher:
 
     async def _claim(self, limit: int) -> list[WebhookEndpoint]:
         now = now_us()
-        until = now + int(LEASE_SECONDS * 1_000_000)
+        until = now + self.settings.lease_us
         claimed: list[WebhookEndpoint] = await self.store.awrite(lambda tx: tx.claim_webhooks(now, until, limit))
         return claimed
 
@@ -302,8 +308,8 @@ class _Delivery:
 
     async def _renew_lease(self) -> None:
         now = now_us()
-        if self.lease_until - now < LEASE_SECONDS * 1_000_000 / 2:
-            self.lease_until = now + int(LEASE_SECONDS * 1_000_000)
+        if self.lease_until - now < self.settings.lease_us / 2:
+            self.lease_until = now + self.settings.lease_us
             await self._flush({"lease_until_us": self.lease_until})
 
     async def _flush(self, values: dict[str, Any]) -> None:

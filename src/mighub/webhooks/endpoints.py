@@ -183,9 +183,9 @@ def rotate_secret(tx: Transaction, ctx: RequestContext, endpoint_id: str) -> Web
 
 def redeliver(tx: Transaction, ctx: RequestContext, endpoint_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Send one event again (``event``), or everything since a time (``since``, ISO 8601)."""
-    endpoint = find(tx, ctx, endpoint_id)
     if set(body) not in ({"event"}, {"since"}):
         raise InvalidInputException("Give exactly one of 'event' (a cursor) and 'since' (an ISO 8601 time)")
+    endpoint = find(tx, ctx, endpoint_id)
     if "event" in body:
         cursor = parse_cursor("event", str(body["event"]))
         event = tx.event(cursor)
