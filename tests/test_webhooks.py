@@ -322,3 +322,66 @@ def test_bad_requests_to_the_api_are_refused(server: Any) -> None:
         server.endpoint, "POST", "/ep_000000000000000000000000/redeliver", {"event": "1", "since": "x"}
     )
     assert status == 400 and "exactly one" in answer["message"]
+
+
+def test_managing_webhooks_needs_its_own_action(server_factory: Any, tmp_path: Path, receiver: Receiver) -> None:
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    from test_auth_helpers import allow, new_key, policy, write_auth_file
+
+    admin = new_key("admin")  # mgh:* on *: the whole AWS API, none of the hub's own actions
+    hooks = new_key("hooks", policy=policy(allow("mighub:ManageWebhooks")))
+    log = tmp_path / "audit.jsonl"
+    auth = write_auth_file(tmp_path / "auth.toml", [admin, hooks])
+    srv = server_factory(extra_args=("--auth-file", str(auth), "--audit-log", str(log), *FAST))
+
+    def signed(key: Any, body: dict[str, Any]) -> tuple[int, Any]:
+        data = json.dumps(body).encode()
+        request = AWSRequest(method="POST", url=srv.endpoint + "/_mighub/api/webhooks", data=data)
+        SigV4Auth(Credentials(key.access_key_id, key.secret), "mgh", "us-east-1").add_auth(request)
+        status, _, answer = http_request(
+            srv.endpoint, "POST", "/_mighub/api/webhooks", body=data, headers=dict(request.headers.items())
+        )
+        return status, json.loads(answer)
+
+    status, refused = signed(admin, {"url": receiver.url})
+    assert status == 400 and refused["error"] == "AccessDeniedException"
+    assert "mighub:ManageWebhooks" in refused["message"]
+    assert signed(hooks, {"url": receiver.url})[0] == 201
+    assert api(srv.endpoint, "GET", "")[0] == 403  # unsigned
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    created = [(x["principal"], x["decision"]) for x in lines if x["eventName"] == "mighub:CreateWebhook"]
+    assert created == [("admin", "Deny"), ("hooks", "Allow")]
+
+
+def test_the_cli_creates_and_lists_endpoints(server: Any, receiver: Receiver) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": server.endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    mighub = [str(Path(sys.executable).parent / "mighub"), "webhooks"]
+    made = subprocess.run(
+        [*mighub, "create", "--url", receiver.url, "--type", "migration_task.*", "--description", "cli"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert made.returncode == 0, made.stderr
+    endpoint = json.loads(made.stdout)
+    assert endpoint["url"] == receiver.url and endpoint["secret"].startswith("whsec_")
+    listed = subprocess.run([*mighub, "list"], env=env, capture_output=True, text=True, timeout=30)
+    shown = {e["id"]: e for e in json.loads(listed.stdout)["endpoints"]}
+    assert shown[endpoint["id"]]["types"] == ["migration_task.*"] and "secret" not in shown[endpoint["id"]]
+    bad = subprocess.run([*mighub, "show", "ep_" + "0" * 24], env=env, capture_output=True, text=True, timeout=30)
+    assert bad.returncode == 255 and "does not exist" in bad.stderr
+    api(server.endpoint, "DELETE", f"/{endpoint['id']}")
