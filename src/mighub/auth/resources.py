@@ -30,6 +30,7 @@ ACCOUNT_WIDE = frozenset(
 # match them: a policy written for the AWS API grants nothing more on this hub.
 HUB_ACTIONS = (
     "mighub:ListEvents",  # read the event log: /_mighub/api/events, /_mighub/events
+    "mighub:ManageWebhooks",  # /_mighub/api/webhooks: endpoints that receive the account's events
 )
 
 

@@ -12,7 +12,7 @@ from .. import __version__
 def build_parser() -> argparse.ArgumentParser:
     # Imported here: they bring SQLAlchemy and the server (~190 ms), which the
     # aws-compatible commands, often run in loops from scripts, never need.
-    from . import data, db, keys, people, serve
+    from . import data, db, keys, people, serve, webhooks
 
     parser = argparse.ArgumentParser(
         prog="mighub",
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_parsers(subparsers)
     keys.add_parser(subparsers)
     people.add_parsers(subparsers)
+    webhooks.add_parser(subparsers)
     return parser
 
 

@@ -121,6 +121,41 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         "committed (default 0.5); this replica's own are sent at once",
     )
     parser.add_argument(
+        "--webhook-retry-schedule",
+        type=_schedule,
+        default=None,
+        metavar="WAITS",
+        help="the waits before each delivery attempt of a webhook, comma-separated (default "
+        "0,5s,5m,30m,2h,5h,10h,10h, Standard Webhooks' schedule); after the last the event is given up",
+    )
+    parser.add_argument(
+        "--webhook-disable-after",
+        type=_duration,
+        default=5 * 86400.0,
+        metavar="DURATION",
+        help="disable a webhook endpoint whose deliveries have all failed for this long (default 5d)",
+    )
+    parser.add_argument(
+        "--webhook-timeout",
+        type=_positive_seconds,
+        default=15.0,
+        metavar="SECONDS",
+        help="how long a webhook receiver has to answer (default 15); a replica that dies while "
+        "delivering leaves its endpoints to the others after four times this",
+    )
+    parser.add_argument(
+        "--webhook-refuse-private",
+        action="store_true",
+        help="refuse webhook URLs on loopback and private addresses (allowed by default: "
+        "self-hosted receivers usually are)",
+    )
+    parser.add_argument(
+        "--webhook-allow-link-local",
+        action="store_true",
+        help="allow webhook URLs on link-local and cloud metadata addresses (169.254.0.0/16, "
+        "fd00:ec2::254), refused by default",
+    )
+    parser.add_argument(
         "--insecure",
         action="store_true",
         help="allow listening on a non-loopback address without an auth file",
@@ -153,6 +188,16 @@ def _duration(text: str) -> float:
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30d, 12h, 90m or 3600 (seconds)")
     return value
+
+
+def _schedule(text: str) -> tuple[float, ...]:
+    waits = []
+    for part in text.split(","):
+        part = part.strip()
+        waits.append(0.0 if part in ("0", "0s") else _duration(part))
+    if not waits:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a list of waits like 0,5s,5m")
+    return tuple(waits)
 
 
 def _positive_int(text: str) -> int:
@@ -234,9 +279,22 @@ def run(args: argparse.Namespace) -> int:
     from ..server import limits, protocol
     from ..server.hosts import HostPolicy
     from ..server.serving import HubServer
+    from ..webhooks.delivery import DEFAULT_SCHEDULE, WebhookSettings
+    from ..webhooks.safety import OutboundPolicy
 
+    webhooks = WebhookSettings(
+        retry_schedule=args.webhook_retry_schedule or DEFAULT_SCHEDULE,
+        disable_after_seconds=args.webhook_disable_after,
+        timeout_seconds=args.webhook_timeout,
+        outbound=OutboundPolicy(
+            allow_link_local=args.webhook_allow_link_local, refuse_private=args.webhook_refuse_private
+        ),
+    )
     settings = HubSettings(
-        preset_home_region=home_region, event_retention_seconds=args.event_retention, event_poll_seconds=args.event_poll
+        preset_home_region=home_region,
+        event_retention_seconds=args.event_retention,
+        event_poll_seconds=args.event_poll,
+        webhooks=webhooks,
     )
     hub = Hub(store, settings)
     audit = AuditLog(args.audit_log) if args.audit_log else None

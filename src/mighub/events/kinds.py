@@ -29,6 +29,11 @@ TASK_DISASSOCIATED = "migration_task.disassociated"
 APPLICATION_STATE_CHANGED = "application.state_changed"
 HOME_REGION_CREATED = "home_region.created"
 HOME_REGION_DELETED = "home_region.deleted"
+WEBHOOK_CREATED = "webhook_endpoint.created"
+WEBHOOK_DELETED = "webhook_endpoint.deleted"
+WEBHOOK_ENABLED = "webhook_endpoint.enabled"
+# Disabled by a user, or by the hub (410 Gone, or failing for too long).
+WEBHOOK_DISABLED = "webhook_endpoint.disabled"
 
 TYPES = (
     STREAM_CREATED,
@@ -45,6 +50,10 @@ TYPES = (
     APPLICATION_STATE_CHANGED,
     HOME_REGION_CREATED,
     HOME_REGION_DELETED,
+    WEBHOOK_CREATED,
+    WEBHOOK_DELETED,
+    WEBHOOK_ENABLED,
+    WEBHOOK_DISABLED,
 )
 
 # What an association event calls each kind of thing associated with a task.

@@ -81,7 +81,7 @@ def visible_to(ctx: RequestContext) -> Callable[[Event], bool]:
     a task's events need ``mgh:DescribeMigrationTask`` on the task, a stream's
     ``mgh:ListProgressUpdateStreams`` on the stream, an application's
     ``mgh:DescribeApplicationState``, the home region's
-    ``mgh:DescribeHomeRegionControls``."""
+    ``mgh:DescribeHomeRegionControls``, a webhook endpoint's ``mighub:ManageWebhooks``."""
     account, region = ctx.account_id, ctx.arn_region
 
     def visible(event: Event) -> bool:
@@ -99,6 +99,8 @@ def visible_to(ctx: RequestContext) -> Callable[[Event], bool]:
             return ctx.allows("mgh:ListProgressUpdateStreams", stream_arn(region, account, event.stream_name))
         if family == "application":
             return ctx.allows("mgh:DescribeApplicationState", "*")
+        if family == "webhook_endpoint":
+            return ctx.allows("mighub:ManageWebhooks", "*")
         return ctx.allows("mgh:DescribeHomeRegionControls", "*")
 
     return visible

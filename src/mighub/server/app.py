@@ -24,9 +24,8 @@ from ..context import RequestContext
 from ..errors import (
     AccessDeniedException,
     InternalServerError,
-    MethodNotAllowed,
-    NotFound,
     RequestEntityTooLargeException,
+    SerializationException,
     ServiceError,
     UnknownOperationException,
 )
@@ -124,6 +123,7 @@ class App:
                 self._background.append(asyncio.create_task(self.hub.feed.run()))
                 self._background.append(asyncio.create_task(self.hub.run_pruner()))
                 self._background.append(asyncio.create_task(self.hub.run_stale_watch()))
+                self._background.append(asyncio.create_task(self.hub.webhooks.run()))
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.stop_streams()
@@ -159,27 +159,25 @@ class App:
 
     async def _run_hub(self, call: _Call, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         """endpoint → query → caller → the endpoint's action → handler → answer."""
-        endpoint = extensions.ENDPOINTS.get(scope["path"].rstrip("/"))
-        if endpoint is None:
-            raise NotFound(f"No such path: {scope['path']}")
+        endpoint, params = extensions.route(scope["method"], scope["path"])
         call.event = (endpoint.event, extensions.EVENT_SOURCE)
-        if scope["method"] not in ("GET", "HEAD"):
-            raise MethodNotAllowed("Use GET")
         raw_headers = _headers(scope)
         headers = single_valued(raw_headers, also=extensions.READ_HEADERS)
+        body = await self._read_body(headers, receive)
         query = extensions.parse_query(scope.get("query_string", b""), endpoint.parameters, endpoint.repeatable)
         ctx = RequestContext(operation=_EXTENSION_OPERATION, request_id=call.request_id)
         if endpoint.action is None:
             call.ctx = self._optional_caller(ctx, scope, raw_headers)
         else:
             call.ctx = ctx
-            self._authenticate(ctx, scope, raw_headers, b"")
+            self._authenticate(ctx, scope, raw_headers, body)
             ctx.resource, ctx.decision_action = "*", endpoint.action
             allowed = ctx.allows(endpoint.action, "*")
             ctx.decision = "Allow" if allowed else "Deny"
             if not allowed:
                 raise AccessDeniedException(f"User: {ctx.principal} is not authorized to perform: {endpoint.action}")
-        answer = await endpoint.handler(extensions.Request(self.hub, call.ctx, query, headers))
+        document = _json_object(body) if scope["method"] in ("POST", "PUT", "PATCH") else {}
+        answer = await endpoint.handler(extensions.Request(self.hub, call.ctx, query, headers, params, document))
         await answer.send(send, receive, call.request_id)
 
     def _optional_caller(
@@ -268,6 +266,16 @@ async def _aws_error(send: Send, error: ServiceError, request_id: str) -> None:
 # The operation an extension request's context names: extensions are no AWS
 # operation, and nothing reads it but what needs a context to exist.
 _EXTENSION_OPERATION = operations_by_target()["AWSMigrationHub.ListMigrationTasks"]
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    """A request body of the hub's own API: empty, or one JSON object."""
+    if not body.strip():
+        return {}
+    parsed = json11.parse_body(body)
+    if not isinstance(parsed, dict):
+        raise SerializationException("The request body must be a JSON object")
+    return parsed
 
 
 class ClientDisconnected(Exception):

@@ -28,20 +28,22 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote
 
 import orjson
 
 from .. import __version__
 from ..clock import from_us, now_us
 from ..context import RequestContext
-from ..errors import InvalidInputException, ServiceError
+from ..errors import InvalidInputException, MethodNotAllowed, NotFound, ServiceError
 from ..events import log as event_log
 from ..models import service_model, task_statuses
 from ..provider import pagination
 from ..provider.tasks import describable
-from ..store.rows import Task
+from ..store.rows import Task, WebhookAttempt
 from ..store.transaction import Transaction
+from ..webhooks import endpoints as webhook_endpoints
+from ..webhooks.delivery import Sender
 from .sse import EventStream
 
 EVENT_SOURCE = "mighub"
@@ -145,6 +147,8 @@ class Request:
     ctx: RequestContext | None  # None: an anonymous health check
     query: Query
     headers: dict[str, str]
+    params: dict[str, str] = field(default_factory=dict)  # from the path: {"id": …}
+    body: dict[str, Any] = field(default_factory=dict)  # a JSON object, for those that take one
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,7 @@ class Endpoint:
     handler: Callable[[Request], Awaitable[Answer]]
     parameters: tuple[str, ...] = ()
     repeatable: frozenset[str] = field(default_factory=frozenset)
+    status: int = 200  # of a success
 
 
 # -- the endpoints -----------------------------------------------------------------------
@@ -316,6 +321,105 @@ async def event_stream(request: Request) -> Answer:
     return Streaming(stream)
 
 
+# -- webhook endpoints (mighub:ManageWebhooks) -------------------------------------------
+
+
+async def _webhook_write(request: Request, work: Callable[[Transaction], Any]) -> Any:
+    """Run a change to the account's webhooks; the dispatcher looks at once."""
+    result = await request.hub.store.awrite(work)
+    request.hub.webhooks.wake()
+    return result
+
+
+async def webhook_create(request: Request) -> Answer:
+    assert request.ctx is not None
+    ctx = request.ctx
+    # Resolving the URL's host may wait on DNS: not on the event loop.
+    wanted = await asyncio.get_running_loop().run_in_executor(
+        None, webhook_endpoints.parse_new, request.body, request.hub.settings.webhooks.outbound, _stream
+    )
+    endpoint = await _webhook_write(request, lambda tx: webhook_endpoints.create(tx, ctx, wanted))
+    return Json(webhook_endpoints.describe(endpoint, secret=True), 201)
+
+
+async def webhook_list(request: Request) -> Answer:
+    assert request.ctx is not None
+    account = request.ctx.account_id
+    found = await request.hub.store.aread(lambda tx: tx.webhooks(account))
+    return Json({"endpoints": [webhook_endpoints.describe(e) for e in found]})
+
+
+async def webhook_show(request: Request) -> Answer:
+    assert request.ctx is not None
+    ctx, endpoint_id = request.ctx, request.params["id"]
+    found = await request.hub.store.aread(lambda tx: webhook_endpoints.find(tx, ctx, endpoint_id))
+    return Json(webhook_endpoints.describe(found))
+
+
+async def webhook_delete(request: Request) -> Answer:
+    assert request.ctx is not None
+    ctx, endpoint_id = request.ctx, request.params["id"]
+    await _webhook_write(request, lambda tx: webhook_endpoints.delete(tx, ctx, endpoint_id))
+    return Json({"deleted": endpoint_id})
+
+
+def _enabling(enabled: bool) -> Callable[[Request], Awaitable[Answer]]:
+    async def handler(request: Request) -> Answer:
+        assert request.ctx is not None
+        ctx, endpoint_id = request.ctx, request.params["id"]
+        found = await _webhook_write(request, lambda tx: webhook_endpoints.set_enabled(tx, ctx, endpoint_id, enabled))
+        return Json(webhook_endpoints.describe(found))
+
+    return handler
+
+
+async def webhook_rotate(request: Request) -> Answer:
+    assert request.ctx is not None
+    ctx, endpoint_id = request.ctx, request.params["id"]
+    found = await _webhook_write(request, lambda tx: webhook_endpoints.rotate_secret(tx, ctx, endpoint_id))
+    return Json(webhook_endpoints.describe(found, secret=True))
+
+
+async def webhook_test(request: Request) -> Answer:
+    assert request.ctx is not None
+    ctx, endpoint_id = request.ctx, request.params["id"]
+    found = await request.hub.store.aread(lambda tx: webhook_endpoints.find(tx, ctx, endpoint_id))
+    sender = Sender(request.hub.settings.webhooks)
+    try:
+        attempt = await webhook_endpoints.ping(sender, found)
+    finally:
+        await sender.close()
+    await request.hub.store.awrite(lambda tx: tx.record_attempts([attempt]))
+    row = WebhookAttempt(id=0, **attempt)
+    return Json(webhook_endpoints.describe_attempt(row))
+
+
+async def webhook_deliveries(request: Request) -> Answer:
+    assert request.ctx is not None
+    ctx, endpoint_id = request.ctx, request.params["id"]
+    limit = _count("limit", request.query.get("limit"), webhook_endpoints.DELIVERIES_SHOWN, 1000)
+
+    def work(tx: Transaction) -> list[WebhookAttempt]:
+        found = webhook_endpoints.find(tx, ctx, endpoint_id)
+        return tx.webhook_attempts(found.id, limit)
+
+    attempts = await request.hub.store.aread(work)
+    return Json({"deliveries": [webhook_endpoints.describe_attempt(a) for a in attempts]})
+
+
+async def webhook_redeliver(request: Request) -> Answer:
+    assert request.ctx is not None
+    ctx, endpoint_id, body = request.ctx, request.params["id"], request.body
+    return Json(await _webhook_write(request, lambda tx: webhook_endpoints.redeliver(tx, ctx, endpoint_id, body)))
+
+
+_WEBHOOK = "/_mighub/api/webhooks/{id}"
+
+
+def _manage(event: str, handler: Callable[[Request], Awaitable[Answer]], *parameters: str) -> Endpoint:
+    return Endpoint(event, "mighub:ManageWebhooks", handler, parameters)
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     "/_mighub/health": Endpoint("mighub:Health", None, health),
     "/_mighub/api/tasks": Endpoint(
@@ -338,4 +442,49 @@ ENDPOINTS: dict[str, Endpoint] = {
         ("after", "type", "stream"),
         frozenset({"type"}),
     ),
+    "POST /_mighub/api/webhooks": _manage("mighub:CreateWebhook", webhook_create),
+    "/_mighub/api/webhooks": _manage("mighub:ListWebhooks", webhook_list),
+    _WEBHOOK: _manage("mighub:ShowWebhook", webhook_show),
+    f"DELETE {_WEBHOOK}": _manage("mighub:DeleteWebhook", webhook_delete),
+    f"POST {_WEBHOOK}/disable": _manage("mighub:DisableWebhook", _enabling(False)),
+    f"POST {_WEBHOOK}/enable": _manage("mighub:EnableWebhook", _enabling(True)),
+    f"POST {_WEBHOOK}/rotate-secret": _manage("mighub:RotateWebhookSecret", webhook_rotate),
+    f"POST {_WEBHOOK}/test": _manage("mighub:TestWebhook", webhook_test),
+    f"{_WEBHOOK}/deliveries": _manage("mighub:ListWebhookDeliveries", webhook_deliveries, "limit"),
+    f"POST {_WEBHOOK}/redeliver": _manage("mighub:RedeliverWebhook", webhook_redeliver),
 }
+
+
+def route(method: str, path: str) -> tuple[Endpoint, dict[str, str]]:
+    """The endpoint for a request, and what its path names (``{id}``).
+
+    ``ENDPOINTS`` is keyed by ``"METHOD /path"`` (GET, which HEAD also takes,
+    when no method is given); ``{name}`` matches one path segment.
+    """
+    segments = path.rstrip("/").split("/")
+    allowed = False
+    for key, endpoint in ENDPOINTS.items():
+        verb, _, pattern = key.rpartition(" ")
+        params = _match(pattern.split("/"), segments)
+        if params is None:
+            continue
+        allowed = True
+        if method == (verb or "GET") or (not verb and method == "HEAD"):
+            return endpoint, params
+    if allowed:
+        raise MethodNotAllowed(f"{method} is not answered at {path}")
+    raise NotFound(f"No such path: {path}")
+
+
+def _match(pattern: list[str], segments: list[str]) -> dict[str, str] | None:
+    if len(pattern) != len(segments):
+        return None
+    params: dict[str, str] = {}
+    for want, got in zip(pattern, segments, strict=True):
+        if want.startswith("{") and want.endswith("}"):
+            if not got:
+                return None
+            params[want[1:-1]] = unquote(got)
+        elif want != got:
+            return None
+    return params

@@ -23,7 +23,7 @@ import contextlib
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -48,6 +48,7 @@ from ..provider.home_region import HomeRegionProvider, add_control
 from ..provider.migration_hub import MigrationHubProvider
 from ..store.engine import Store
 from ..store.transaction import Transaction
+from ..webhooks.delivery import Dispatcher, WebhookSettings
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ class HubSettings:
     event_poll_seconds: float = 0.5
     # The comment an idle event stream sends, to keep proxies from closing it.
     heartbeat_seconds: float = 15.0
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
 
 @cache
@@ -93,6 +95,7 @@ class Hub:
         self._arn_regions: dict[str, str] = {}
         self._deleter_wakeup: asyncio.Event | None = None
         self.feed = Feed(store, poll_seconds=self.settings.event_poll_seconds)
+        self.webhooks = Dispatcher(store, self.settings.webhooks)
 
     @property
     def arn_region_fallback(self) -> str:
@@ -225,13 +228,11 @@ class Hub:
         while True:
             try:
                 before = now_us() - int(retention * 1_000_000)
-                while (
-                    await self.store.awrite(
-                        functools.partial(Transaction.prune_events, before_us=before, batch=PRUNE_BATCH)
-                    )
-                    == PRUNE_BATCH
-                ):
-                    await asyncio.sleep(0)  # let requests in between batches
+                # The log, and with it the webhook attempts of the same age.
+                for prune in (Transaction.prune_events, Transaction.prune_webhook_attempts):
+                    batch = functools.partial(prune, before_us=before, batch=PRUNE_BATCH)
+                    while await self.store.awrite(batch) == PRUNE_BATCH:
+                        await asyncio.sleep(0)  # let requests in between batches
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the database may be away; try again later

@@ -128,3 +128,37 @@ class Event(NamedTuple):
 class EventLogBounds(NamedTuple):
     last_cursor: int  # the newest event's cursor (0: none yet)
     pruned_through: int  # events up to this cursor may be gone
+
+
+class WebhookEndpoint(NamedTuple):
+    id: str
+    account_id: str
+    url: str
+    description: str | None
+    types: str  # JSON list
+    streams: str  # JSON list
+    enabled: bool
+    disabled_reason: str | None
+    secret: str
+    previous_secret: str | None
+    previous_secret_until_us: int | None
+    created_us: int
+    position: int
+    attempts: int
+    next_attempt_us: int
+    failing_since_us: int | None
+    lease_until_us: int
+
+
+class WebhookAttempt(NamedTuple):
+    id: int
+    endpoint_id: str
+    message_id: str
+    cursor: int | None
+    type: str
+    attempt: int
+    at_us: int
+    status: int | None
+    latency_us: int
+    outcome: str
+    answer: str | None

@@ -195,5 +195,62 @@ event_log = Table(
     Column("pruned_through", BigInteger, nullable=False),
 )
 
+# -- webhooks ----------------------------------------------------------------------
+
+# Where events are delivered, and how far each endpoint has got: delivery follows
+# the event log itself (``position`` is the last cursor dealt with), so an event
+# costs nothing per endpoint until it is delivered. ``lease_until_us``: the replica
+# delivering to it holds it until then.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", String(40), primary_key=True),
+    Column("account_id", String(12), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("description", Text, nullable=True),
+    Column("types", Text, nullable=False),  # JSON list; [] for every type
+    Column("streams", Text, nullable=False),  # JSON list; [] for every stream
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("secret", String(64), nullable=False),
+    Column("previous_secret", String(64), nullable=True),  # still signs until previous_secret_until_us
+    Column("previous_secret_until_us", BigInteger, nullable=True),
+    Column("created_us", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False),  # failed attempts at the event after position
+    Column("next_attempt_us", BigInteger, nullable=False),
+    Column("failing_since_us", BigInteger, nullable=True),
+    Column("lease_until_us", BigInteger, nullable=False),
+    Index("ix_webhook_endpoints_account", "account_id", "id"),
+    Index("ix_webhook_endpoints_due", "enabled", "next_attempt_us"),
+)
+
+# One event to send again, ahead of the endpoint's position (``redeliver --event``).
+webhook_replays = Table(
+    "webhook_replays",
+    metadata,
+    Column("endpoint_id", String(40), ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("cursor", BigInteger, nullable=False),
+    PrimaryKeyConstraint("endpoint_id", "cursor", name="pk_webhook_replays"),
+)
+
+# Every delivery attempt, for ``webhooks deliveries``; pruned with the event log.
+webhook_attempts = Table(
+    "webhook_attempts",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("endpoint_id", String(40), ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("message_id", String(40), nullable=False),  # the webhook-id sent
+    Column("cursor", BigInteger, nullable=True),  # None for a ping
+    Column("type", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at_us", BigInteger, nullable=False),
+    Column("status", Integer, nullable=True),  # None: no HTTP answer
+    Column("latency_us", BigInteger, nullable=False),
+    Column("outcome", String(16), nullable=False),  # delivered, failed, gone, refused
+    Column("answer", Text, nullable=True),  # the start of the answer, or the error
+    Index("ix_webhook_attempts_endpoint", "endpoint_id", "id"),
+)
+
 # The tables that hang off a task, removed with it.
 TASK_CHILDREN = (task_updates, resource_attributes, created_artifacts, discovered_resources, source_resources)

@@ -34,6 +34,8 @@ from .rows import (
     StreamAndTask,
     Task,
     TaskUpdate,
+    WebhookAttempt,
+    WebhookEndpoint,
     columns,
 )
 from .schema import (
@@ -51,6 +53,9 @@ from .schema import (
     streams,
     task_updates,
     tasks,
+    webhook_attempts,
+    webhook_endpoints,
+    webhook_replays,
 )
 
 # Things associated with a task by name: (table, the key naming each one, their rows).
@@ -577,9 +582,10 @@ class Transaction:
         types: Sequence[str] = (),
         type_prefixes: Sequence[str] = (),
         stream_name: str | None = None,
+        stream_names: Sequence[str] = (),
     ) -> list[Event]:
         """Events with a cursor above ``after``, in cursor order; one account's,
-        and only of the given types (or type prefixes) and stream, when asked."""
+        and only of the given types (or type prefixes) and stream(s), when asked."""
         c = events.c
         query = select(*columns(events, Event)).where(c.cursor > after)
         if account_id is not None:
@@ -588,6 +594,8 @@ class Transaction:
             query = query.where(or_(c.type.in_(types), *(c.type.startswith(p, autoescape=True) for p in type_prefixes)))
         if stream_name is not None:
             query = query.where(c.stream_name == stream_name)
+        if stream_names:
+            query = query.where(c.stream_name.in_(stream_names))
         return list(map(Event._make, self.conn.execute(query.order_by(c.cursor).limit(limit))))
 
     def prune_events(self, before_us: int, batch: int) -> int:
@@ -604,6 +612,92 @@ class Transaction:
             update(event_log).where(log.id == 1, log.pruned_through < through).values(pruned_through=through)
         )
         return int(removed)
+
+    # -- webhooks ------------------------------------------------------------------------
+
+    def insert_webhook(self, endpoint: WebhookEndpoint) -> None:
+        self.conn.execute(insert(webhook_endpoints).values(**endpoint._asdict()))
+
+    def webhook(self, account_id: str, endpoint_id: str) -> WebhookEndpoint | None:
+        c = webhook_endpoints.c
+        query = select(*columns(webhook_endpoints, WebhookEndpoint)).where(
+            c.account_id == account_id, c.id == endpoint_id
+        )
+        row = self.conn.execute(query).first()
+        return WebhookEndpoint._make(row) if row else None
+
+    def webhooks(self, account_id: str) -> list[WebhookEndpoint]:
+        c = webhook_endpoints.c
+        query = select(*columns(webhook_endpoints, WebhookEndpoint)).where(c.account_id == account_id).order_by(c.id)
+        return list(map(WebhookEndpoint._make, self.conn.execute(query)))
+
+    def update_webhook(self, endpoint_id: str, **values: Any) -> int:
+        c = webhook_endpoints.c
+        return int(self.conn.execute(update(webhook_endpoints).where(c.id == endpoint_id).values(**values)).rowcount)
+
+    def delete_webhook(self, endpoint_id: str) -> None:
+        for table in (webhook_attempts, webhook_replays):
+            self.conn.execute(delete(table).where(table.c.endpoint_id == endpoint_id))
+        self.conn.execute(delete(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id))
+
+    def claim_webhooks(self, now_us: int, lease_until_us: int, limit: int) -> list[WebhookEndpoint]:
+        """Enabled endpoints with something due that no replica holds, held now
+        until ``lease_until_us`` (other replicas skip them meanwhile)."""
+        c = webhook_endpoints.c
+        query = (
+            select(*columns(webhook_endpoints, WebhookEndpoint))
+            .where(c.enabled.is_(True), c.next_attempt_us <= now_us, c.lease_until_us < now_us)
+            .order_by(c.next_attempt_us)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        found = list(map(WebhookEndpoint._make, self.conn.execute(query)))
+        if found:
+            ids = [e.id for e in found]
+            self.conn.execute(update(webhook_endpoints).where(c.id.in_(ids)).values(lease_until_us=lease_until_us))
+        return [e._replace(lease_until_us=lease_until_us) for e in found]
+
+    def record_attempts(self, attempts: Sequence[dict[str, Any]]) -> None:
+        if attempts:
+            self.conn.execute(insert(webhook_attempts), list(attempts))
+
+    def webhook_attempts(self, endpoint_id: str, limit: int) -> list[WebhookAttempt]:
+        """The newest attempts first."""
+        c = webhook_attempts.c
+        query = select(*columns(webhook_attempts, WebhookAttempt)).where(c.endpoint_id == endpoint_id)
+        return list(map(WebhookAttempt._make, self.conn.execute(query.order_by(c.id.desc()).limit(limit))))
+
+    def add_replay(self, endpoint_id: str, cursor: int) -> None:
+        self.conn.execute(
+            self._insert(webhook_replays)
+            .values(endpoint_id=endpoint_id, cursor=cursor)
+            .on_conflict_do_nothing(index_elements=["endpoint_id", "cursor"])
+        )
+
+    def replays(self, endpoint_id: str) -> list[int]:
+        c = webhook_replays.c
+        query = select(c.cursor).where(c.endpoint_id == endpoint_id).order_by(c.cursor)
+        return list(self.conn.execute(query).scalars())
+
+    def remove_replay(self, endpoint_id: str, cursor: int) -> None:
+        c = webhook_replays.c
+        self.conn.execute(delete(webhook_replays).where(c.endpoint_id == endpoint_id, c.cursor == cursor))
+
+    def event(self, cursor: int) -> Event | None:
+        row = self.conn.execute(select(*columns(events, Event)).where(events.c.cursor == cursor)).first()
+        return Event._make(row) if row else None
+
+    def first_event_since(self, account_id: str, since_us: int) -> int | None:
+        """The cursor of the account's first event at or after ``since_us``."""
+        c = events.c
+        query = select(func.min(c.cursor)).where(c.account_id == account_id, c.occurred_us >= since_us)
+        found: int | None = self.conn.execute(query).scalar()
+        return found
+
+    def prune_webhook_attempts(self, before_us: int, batch: int) -> int:
+        c = webhook_attempts.c
+        oldest = select(c.id).where(c.at_us < before_us).order_by(c.id).limit(batch).scalar_subquery()
+        return int(self.conn.execute(delete(webhook_attempts).where(c.id.in_(oldest))).rowcount)
 
 
 def _live_tasks(account_id: str) -> Any:

@@ -10,7 +10,7 @@ import time
 from ...models import task_statuses
 
 
-def _connection_options(parser: argparse.ArgumentParser) -> None:
+def connection_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("hub")
     group.add_argument("--endpoint-url", help="the hub (default: as for `mighub mgh`, else http://127.0.0.1:7676)")
     group.add_argument(
@@ -52,7 +52,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         default=None,
         help="table on a terminal, text when piped (default)",
     )
-    _connection_options(tasks)
+    connection_options(tasks)
     tasks.set_defaults(handler=run_tasks)
 
     watch = subparsers.add_parser(
@@ -64,7 +64,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
     _filters(watch)
     watch.add_argument("--sort", choices=SORT_KEYS, default="stream")
     watch.add_argument("--interval", type=float, default=2.0, help="seconds between refreshes (default 2)")
-    _connection_options(watch)
+    connection_options(watch)
     watch.set_defaults(handler=run_watch)
 
     streams = subparsers.add_parser(
@@ -73,7 +73,7 @@ def add_parsers(subparsers: argparse._SubParsersAction) -> None:  # type: ignore
         description="Show each progress update stream with its tasks by status, stale count and percent complete.",
     )
     streams.add_argument("--output", choices=("table", "text", "json"), default=None)
-    _connection_options(streams)
+    connection_options(streams)
     streams.set_defaults(handler=run_streams)
 
 

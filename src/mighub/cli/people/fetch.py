@@ -66,16 +66,24 @@ class Hub:
         return names
 
     def _get(self, path: str, query: dict[str, str]) -> dict[str, Any]:
+        return self.request("GET", path, query)
+
+    def request(
+        self, method: str, path: str, query: dict[str, str] | None = None, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A call to the hub's own API, signed like an AWS call; its JSON answer."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        url = f"{self.endpoint}{path}?{urlencode(sorted(query.items()))}"
-        request = AWSRequest(method="GET", url=url)
+        url = f"{self.endpoint}{path}" + (f"?{urlencode(sorted(query.items()))}" if query else "")
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        request = AWSRequest(method=method, url=url, data=data, headers=headers)
         credentials = self.connection.credentials(self.endpoint)
         if credentials is not None:
             region = self.connection.configured_region() or self.connection.home_region(self.endpoint)
             SigV4Auth(credentials.get_frozen_credentials(), "mgh", region).add_auth(request)
-        prepared = urllib.request.Request(url, headers=dict(request.headers.items()), method="GET")
+        prepared = urllib.request.Request(url, data=data, headers=dict(request.headers.items()), method=method)
         try:
             with urllib.request.urlopen(prepared, timeout=30) as response:
                 answer: dict[str, Any] = json.loads(response.read())
