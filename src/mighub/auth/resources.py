@@ -30,6 +30,7 @@ ACCOUNT_WIDE = frozenset(
 # match them: a policy written for the AWS API grants nothing more on this hub.
 HUB_ACTIONS = (
     "mighub:ListEvents",  # read the event log: /_mighub/api/events, /_mighub/events
+    "mighub:GetMetrics",  # scrape /_mighub/metrics
 )
 
 

@@ -16,6 +16,8 @@ the same way as the AWS API: request id → authentication → the endpoint's ac
   ``limit`` events, ``type`` (repeatable, ``migration_task.*`` for a family) and
   ``stream`` filters; needs ``mighub:ListEvents``.
 - ``GET /_mighub/events``: the same, live, as Server-Sent Events (``sse.py``).
+- ``GET /_mighub/metrics``: the Prometheus text format (``metrics.py``); needs
+  ``mighub:GetMetrics``.
 
 Each parameter is checked strictly (no unknown ones, a single-valued one once at
 most): a bad one is a 400 naming it.
@@ -42,6 +44,7 @@ from ..provider import pagination
 from ..provider.tasks import describable
 from ..store.rows import Task
 from ..store.transaction import Transaction
+from .metrics import Exposition
 from .sse import EventStream
 
 EVENT_SOURCE = "mighub"
@@ -73,7 +76,7 @@ class Streaming:
         await self.stream.run(send, receive, [(b"x-amzn-requestid", request_id.encode())])
 
 
-Answer = Json | Streaming
+Answer = Json | Streaming | Exposition
 
 
 async def send_json(send: Any, status: int, payload: Any, request_id: str) -> None:
@@ -145,6 +148,7 @@ class Request:
     ctx: RequestContext | None  # None: an anonymous health check
     query: Query
     headers: dict[str, str]
+    metrics: Any = None  # the App's Metrics
 
 
 @dataclass(frozen=True)
@@ -316,6 +320,10 @@ async def event_stream(request: Request) -> Answer:
     return Streaming(stream)
 
 
+async def metrics(request: Request) -> Answer:
+    return Exposition(await request.metrics.exposition())
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     "/_mighub/health": Endpoint("mighub:Health", None, health),
     "/_mighub/api/tasks": Endpoint(
@@ -338,4 +346,5 @@ ENDPOINTS: dict[str, Endpoint] = {
         ("after", "type", "stream"),
         frozenset({"type"}),
     ),
+    "/_mighub/metrics": Endpoint("mighub:GetMetrics", "mighub:GetMetrics", metrics),
 }
