@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from mighub.context import RequestContext
 from mighub.models import operations_by_target
 from mighub.server.hub import Hub
-from mighub.store.engine import Store
+from mighub.store.engine import Commit, Store
 
 # The simple-query message psycopg sends for a commit: 'Q', its length, the text.
 COMMIT = b"Q\x00\x00\x00\x0bCOMMIT\x00"
@@ -181,3 +181,19 @@ def test_a_disassociation_whose_commit_landed_succeeds(cut_hub: tuple[Hub, Commi
     )
     assert cutter.cuts == 1
     assert call(hub, "ListCreatedArtifacts", **task)["CreatedArtifactList"] == []
+
+
+def test_a_commit_is_reported_once_whether_its_answer_was_lost_or_it_ran_again(
+    cut_hub: tuple[Hub, CommitCutter],
+) -> None:
+    hub, cutter = cut_hub
+    call(hub, "CreateProgressUpdateStream", ProgressUpdateStreamName="s")
+    call(hub, "ImportMigrationTask", ProgressUpdateStream="s", MigrationTaskName="t")
+    seen: list[Commit] = []
+    hub.store.on_commit(seen.append)
+    for second, cut in ((1, "after"), (2, "before")):  # landed unheard; never landed, so run again
+        seen.clear()
+        cutter.arm(cut)
+        asyncio.run(_notify(hub, second))
+        assert [(c.units, c.event_types) for c in seen] == [(1, ["migration_task.state_changed"])], cut
+    assert cutter.cuts == 2

@@ -186,7 +186,12 @@ def test_a_failing_receiver_gets_the_event_after_retries_with_the_same_id(
     assert first.id == second.id == third.id
     assert verified(hook, third)["data"]["ProgressUpdateStreamName"] == stream
     assert third.at - second.at >= 0.9  # Retry-After: 1 beat the 0.2 s schedule
-    _, log = api(srv.endpoint, "GET", f"/{hook['id']}/deliveries")
+    # The attempt is logged once its answer is in: the receiver may see it a moment sooner.
+    log = poll(
+        lambda: (lambda d: d if len(d["deliveries"]) >= 3 else None)(
+            api(srv.endpoint, "GET", f"/{hook['id']}/deliveries")[1]
+        )
+    )
     assert [(d["status"], d["outcome"], d["attempt"]) for d in reversed(log["deliveries"])] == [
         (500, "failed", 1),
         (503, "failed", 2),

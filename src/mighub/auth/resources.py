@@ -31,6 +31,7 @@ ACCOUNT_WIDE = frozenset(
 HUB_ACTIONS = (
     "mighub:ListEvents",  # read the event log: /_mighub/api/events, /_mighub/events
     "mighub:ManageWebhooks",  # /_mighub/api/webhooks: endpoints that receive the account's events
+    "mighub:GetMetrics",  # scrape /_mighub/metrics
 )
 
 

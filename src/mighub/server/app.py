@@ -5,7 +5,8 @@ receiving the body (``limits``). The request path, in order: request id → body
 (bounded) → target → caller →
 JSON → ``Hub.call`` (validate → dry run → dispatch) → serialize. Every response,
 error or not, carries ``x-amzn-RequestId``; no input reaches the client as a 500
-unless the hub itself failed.
+unless the hub itself failed. Every request, answered or not, is counted once
+(``metrics``) and audited.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,7 @@ from ..protocol.headers import single_valued
 from . import extensions, limits
 from .hosts import HostPolicy
 from .hub import Hub
+from .metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class App:
         # None answers any Host: with an auth file every request is signed over its Host.
         self.hosts = hosts
         self.operations = operations_by_target()
+        self.metrics = Metrics(hub)
         self._background: list[asyncio.Task[None]] = []
         self._aws_api = _Api(self._run_aws, _aws_error, None)
         self._hub_api = _Api(self._run_hub, extensions.respond_error, extensions.EVENT_SOURCE)
@@ -82,6 +86,7 @@ class App:
     async def _serve(self, scope: dict[str, Any], receive: Receive, send: Send, api: _Api) -> None:
         """Host check → the API's own steps (body, caller, authorisation, handler,
         answer) → the error answer in that API's format → the audit line."""
+        started = time.perf_counter()
         call = _Call(request_id=str(uuid4()))
         try:
             refusal = self.hosts.check(scope["headers"]) if self.hosts is not None else None
@@ -98,6 +103,9 @@ class App:
             internal = InternalServerError("The hub failed to process the request")
             call.error_code = internal.code
             await api.respond_error(send, internal, call.request_id)
+        self.metrics.request(
+            call.event[0] if call.event is not None else None, call.error_code, time.perf_counter() - started
+        )
         if self.audit is not None:
             self._record(scope, call, api.event_source)
 
@@ -177,7 +185,8 @@ class App:
             if not allowed:
                 raise AccessDeniedException(f"User: {ctx.principal} is not authorized to perform: {endpoint.action}")
         document = _json_object(body) if scope["method"] in ("POST", "PUT", "PATCH") else {}
-        answer = await endpoint.handler(extensions.Request(self.hub, call.ctx, query, headers, params, document))
+        request = extensions.Request(self.hub, call.ctx, query, headers, params, document, self.metrics)
+        answer = await endpoint.handler(request)
         await answer.send(send, receive, call.request_id)
 
     def _optional_caller(

@@ -16,6 +16,8 @@ the same way as the AWS API: request id → authentication → the endpoint's ac
   ``limit`` events, ``type`` (repeatable, ``migration_task.*`` for a family) and
   ``stream`` filters; needs ``mighub:ListEvents``.
 - ``GET /_mighub/events``: the same, live, as Server-Sent Events (``sse.py``).
+- ``GET /_mighub/metrics``: the Prometheus text format (``metrics.py``); needs
+  ``mighub:GetMetrics``.
 
 Each parameter is checked strictly (no unknown ones, a single-valued one once at
 most): a bad one is a 400 naming it.
@@ -44,6 +46,7 @@ from ..store.rows import Task, WebhookAttempt
 from ..store.transaction import Transaction
 from ..webhooks import endpoints as webhook_endpoints
 from ..webhooks.delivery import Sender
+from .metrics import Exposition
 from .sse import EventStream
 
 EVENT_SOURCE = "mighub"
@@ -75,7 +78,7 @@ class Streaming:
         await self.stream.run(send, receive, [(b"x-amzn-requestid", request_id.encode())])
 
 
-Answer = Json | Streaming
+Answer = Json | Streaming | Exposition
 
 
 async def send_json(send: Any, status: int, payload: Any, request_id: str) -> None:
@@ -149,6 +152,7 @@ class Request:
     headers: dict[str, str]
     params: dict[str, str] = field(default_factory=dict)  # from the path: {"id": …}
     body: dict[str, Any] = field(default_factory=dict)  # a JSON object, for those that take one
+    metrics: Any = None  # the App's Metrics
 
 
 @dataclass(frozen=True)
@@ -420,6 +424,10 @@ def _manage(event: str, handler: Callable[[Request], Awaitable[Answer]], *parame
     return Endpoint(event, "mighub:ManageWebhooks", handler, parameters)
 
 
+async def metrics(request: Request) -> Answer:
+    return Exposition(await request.metrics.exposition())
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     "/_mighub/health": Endpoint("mighub:Health", None, health),
     "/_mighub/api/tasks": Endpoint(
@@ -452,6 +460,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     f"POST {_WEBHOOK}/test": _manage("mighub:TestWebhook", webhook_test),
     f"{_WEBHOOK}/deliveries": _manage("mighub:ListWebhookDeliveries", webhook_deliveries, "limit"),
     f"POST {_WEBHOOK}/redeliver": _manage("mighub:RedeliverWebhook", webhook_redeliver),
+    "/_mighub/metrics": Endpoint("mighub:GetMetrics", "mighub:GetMetrics", metrics),
 }
 
 

@@ -11,6 +11,10 @@ shared by all concurrent writers: that is what makes durable writes cheap.
 
 Reads run on a small thread pool, each in its own transaction, never blocking
 the writer (SQLite in WAL mode; PostgreSQL MVCC).
+
+Whoever wants to know what each commit did (the metrics) says so with
+``on_commit``: after every committed batch, on the writer thread, it is told how
+long the batch took, how many units it held and the types of the events it added.
 """
 
 from __future__ import annotations
@@ -53,6 +57,15 @@ UNKNOWN_OUTCOME = (
 _XACT_STATUS = text("SELECT pg_xact_status(CAST(:xid AS xid8))")
 
 
+@dataclass(frozen=True)
+class Commit:
+    """What one committed batch did, for ``Store.on_commit`` listeners."""
+
+    seconds: float  # from BEGIN until COMMIT returned
+    units: int  # units of work in the batch (those that failed too: they shared its commit)
+    event_types: list[str]  # one per event the batch appended to the log
+
+
 @dataclass
 class _Job:
     work: Work[Any]
@@ -75,6 +88,7 @@ class _CommitUnknown(Exception):
         self.outcomes = outcomes
         self.transaction_id = transaction_id
         self.cause = cause
+        self.commit: Commit | None = None  # what it did, should it turn out to have landed
 
 
 def _settle(outcomes: list[tuple[_Job, bool, Any]]) -> None:
@@ -109,6 +123,7 @@ class Store:
             self.token_key = Transaction(conn).secret("tokens", new=secrets.token_bytes(64), now_us=now_us())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._event_listeners: list[Callable[[], None]] = []
+        self._commit_listeners: list[Callable[[Commit], None]] = []
         self._readers = ThreadPoolExecutor(max_workers=readers, thread_name_prefix="mighub-read")
         count = writers if writers is not None else self.profile.writers
         self._writers = [
@@ -122,6 +137,20 @@ class Store:
         """Call ``listener`` (on a writer thread: it must only wake something up)
         each time a transaction of this process commits events."""
         self._event_listeners.append(listener)
+
+    def on_commit(self, listener: Callable[[Commit], None]) -> None:
+        """Call ``listener`` (on a writer thread: it must be quick) after each
+        batch this process commits."""
+        self._commit_listeners.append(listener)
+
+    def _report(self, commit: Commit | None) -> None:
+        if commit is None:
+            return
+        for listener in self._commit_listeners:
+            try:
+                listener(commit)
+            except Exception:
+                log.exception("commit listener failed")
 
     def _events_committed(self) -> None:
         for listener in self._event_listeners:
@@ -202,6 +231,7 @@ class Store:
                     return conn
                 if landed:
                     self._events_committed()  # perhaps none; a wake-up too many costs a read
+                    self._report(unknown.commit)
                     self._answer(unknown.outcomes)
                     return conn
                 # Not committed: nothing of it is in the database, so running it
@@ -234,6 +264,7 @@ class Store:
         transaction is rolled back instead (savepoints are a third of the
         statements of a notification).
         """
+        started = time.perf_counter()
         transaction = conn.begin()
         try:
             tx = Transaction(conn)
@@ -241,15 +272,21 @@ class Store:
             if len(batch) == 1 and not outcomes[0][1]:
                 transaction.rollback()
                 return outcomes
+            event_types = [event["type"] for event in tx.pending_events]  # append_events empties the list
             appended = tx.append_events()
             transaction_id = self.profile.transaction_id(tx.cursor)
         except BaseException:
             if transaction.is_active:
                 transaction.rollback()
             raise
-        self._commit(transaction, outcomes, transaction_id)
+        try:
+            self._commit(transaction, outcomes, transaction_id)
+        except _CommitUnknown as unknown:
+            unknown.commit = Commit(time.perf_counter() - started, len(batch), event_types)
+            raise
         if appended is not None:
             self._events_committed()
+        self._report(Commit(time.perf_counter() - started, len(batch), event_types))
         return outcomes
 
     @classmethod

@@ -91,6 +91,7 @@ tasks = Table(
     Index("ix_tasks_stream", "stream_id", "id"),
     Index("ix_tasks_stale", "account_id", "stale_at_us"),
     Index("ix_tasks_unreported_stale", "stale_reported", "stale_at_us"),
+    Index("ix_tasks_status", "status", "stale_at_us"),  # the metrics' task counts
 )
 
 task_updates = Table(

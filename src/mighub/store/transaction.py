@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, or_, select, tuple_, update
 
 from . import dialect
 from .keys import LongKey
@@ -376,6 +376,15 @@ class Transaction:
         if found:
             self.conn.execute(update(tasks).where(c.id.in_([t.id for t in found])).values(stale_reported=True))
         return found
+
+    def count_tasks(self, now_us: int) -> dict[str | None, tuple[int, int]]:
+        """Every task by status (None: never notified): how many, and how many of
+        those are stale at ``now_us``. One pass over ``ix_tasks_status``, which
+        holds both columns, so the table itself is never read."""
+        c = tasks.c
+        stale = func.count(case((c.stale_at_us < now_us, 1)))
+        query = select(c.status, func.count(), stale).group_by(c.status)
+        return {status: (int(n), int(late)) for status, n, late in self.conn.execute(query)}
 
     def list_tasks(
         self,
