@@ -375,3 +375,38 @@ def list_all_updates(mgh: Any, stream: str, task: str, page_size: int = 100) -> 
         if not token:
             return rows
         kwargs["NextToken"] = token
+
+
+def run_main(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """``mighub ARGV`` run in this process (``mighub.cli.main.main``), with ``env`` added
+    to the environment meanwhile: (exit code, stdout, stderr).
+
+    For commands that finish by themselves (a refusal, an export): a second or so of
+    imports cheaper than a subprocess, and the same code from the parsed command line
+    to the exit code. A command that would serve must not be run this way.
+    """
+    import io
+    import logging
+
+    from mighub.cli.main import main
+
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    saved_env = dict(os.environ)
+    root = logging.getLogger()
+    saved_logging = (list(root.handlers), root.level)  # serve's logging.basicConfig is the process's
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:  # argparse's refusals
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        root.handlers[:], root.level = saved_logging
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        texts.append(stream.buffer.getvalue().decode("utf-8", "replace"))  # type: ignore[attr-defined]
+    return code, texts[0], texts[1]
