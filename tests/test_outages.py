@@ -21,6 +21,10 @@ from sqlalchemy.engine import make_url
 
 from e2e_helpers import error_code, get_json, list_all_updates, make_client, poll, uniq
 
+# Tests that put the hub under load, or time it, do not run beside one another
+# under pytest-xdist (``--dist loadgroup``): each would slow the others down.
+pytestmark = pytest.mark.xdist_group("load")
+
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
