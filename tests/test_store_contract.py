@@ -11,14 +11,17 @@ for a PostgreSQL index entry, ``FOR UPDATE``, savepoints) is pinned down here.
 from __future__ import annotations
 
 import hashlib
+import time
 import typing
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from types import UnionType
 from typing import Any, TypeVar
 
 import pytest
 
 from mighub.store import rows
+from mighub.store.dialect import hub_engine
 from mighub.store.engine import Store
 from mighub.store.keys import PREFIX
 from mighub.store.transaction import Transaction
@@ -99,6 +102,30 @@ def test_locking_an_account_holds_for_the_transaction(store: Store) -> None:
         return tx.home_region(ACCOUNT)
 
     assert write(store, work) == "eu-west-1"
+
+
+def test_a_writer_that_locks_the_account_waits_for_another_that_holds_it(store: Store) -> None:
+    """What keeps replicas to one home region: the second sees what the first committed."""
+    write(store, lambda tx: tx.create_account(ACCOUNT, 1))
+    other = hub_engine(store.url, write=True)  # another replica's writer
+    try:
+        with other.connect() as conn, ThreadPoolExecutor(1) as pool:
+            transaction = conn.begin()
+            first = Transaction(conn)
+            first.lock_account(ACCOUNT)
+
+            def second(tx: Transaction) -> str | None:
+                tx.lock_account(ACCOUNT)
+                return tx.home_region(ACCOUNT)
+
+            waiting = pool.submit(store.write, second)
+            time.sleep(0.3)
+            assert not waiting.done(), "the second writer went ahead while the first held the account"
+            first.insert_home_region_control(control("c-1", 2, "eu-west-1"))
+            transaction.commit()
+            assert waiting.result(timeout=30) == "eu-west-1"
+    finally:
+        other.dispose()
 
 
 # -- home-region controls -----------------------------------------------------------
@@ -241,6 +268,29 @@ def test_a_deleting_stream_goes_in_batches_with_everything_its_tasks_hold(store:
         assert store.read(lambda tx, task_id=task_id: left(tx, task_id)) == [0, 0, 0, 0, 0]
     assert store.read(lambda tx: left(tx, kept)) == [1, 1, 1, 1, 1]
     assert [t.name for t in store.read(lambda tx: tx.list_tasks(ACCOUNT, after=None, limit=10))] == ["t0"]
+
+
+def test_a_deleting_stream_another_writer_is_deleting_is_passed_over(store: Store) -> None:
+    """Replicas' deleters share the work (on SQLite one writer at a time has it all)."""
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite has one writer at a time: no other is ever deleting meanwhile")
+    for name in ("x", "y"):
+        write(store, lambda tx, name=name: tx.create_stream(ACCOUNT, name, 1))
+    x, y = stream_id(store, "x"), stream_id(store, "y")
+    write(store, lambda tx: (tx.mark_stream_deleting(x), tx.mark_stream_deleting(y)))
+    other = hub_engine(store.url, write=True)
+    try:
+        with other.connect() as conn, ThreadPoolExecutor(1) as pool:
+            transaction = conn.begin()
+            assert list(Transaction(conn).deleting_streams(1)) == [x]  # and holds it meanwhile
+            taken = pool.submit(store.write, lambda tx: tx.deleting_streams(2))
+            try:
+                assert list(taken.result(timeout=10)) == [y], "the other writer's stream was not passed over"
+            finally:
+                transaction.rollback()
+        assert list(write(store, lambda tx: tx.deleting_streams(2))) == [x, y]
+    finally:
+        other.dispose()
 
 
 def test_deleting_streams_can_be_taken_a_few_at_a_time(store: Store) -> None:
