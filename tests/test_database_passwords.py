@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 from e2e_helpers import Databases, MighubServer, free_port, run_main
 
 POSTGRES_URL = os.environ.get("MIGHUB_TEST_DATABASE_URL")
-PASSWORD = "secret"
+# Found in no log by chance ("secret" is: migration 0005 is "The hub's own secrets").
+PASSWORD = "pw-4qx7zk9v"
 
 pytestmark = pytest.mark.skipif(
     not POSTGRES_URL,
