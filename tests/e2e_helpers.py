@@ -58,6 +58,7 @@ class Databases:
         self.backend = backend
         self.admin_url = admin_url
         self._urls: dict[Path, str] = {}
+        self._template: str | None = None  # the database fresh_url copies
 
     def args_for(self, data_dir: Path) -> list[str]:
         if self.backend == "sqlite":
@@ -68,12 +69,26 @@ class Databases:
         return ["--database", url]
 
     def fresh_url(self, directory: Path, name: str = "hub.sqlite3") -> str:
-        """A new, empty database of this backend for an in-process ``Store``: a
-        SQLite file in ``directory``, or a new PostgreSQL database."""
-        return f"sqlite:///{directory / name}" if self.backend == "sqlite" else self.create()
+        """A new database of this backend, holding no data, for an in-process
+        ``Store``: a SQLite file in ``directory``, or a new PostgreSQL database
+        whose schema is already at head (a copy of one migrated once: the
+        migrations are most of what a new PostgreSQL store costs)."""
+        if self.backend == "sqlite":
+            return f"sqlite:///{directory / name}"
+        if self._template is None:
+            from mighub.store.dialect import hub_engine
+            from mighub.store.migrate import apply_migrations
 
-    def create(self) -> str:
-        """A new, empty PostgreSQL database; its URL."""
+            url = self.create()
+            engine = hub_engine(url, write=True)
+            with engine.begin() as conn:
+                apply_migrations(conn)
+            engine.dispose()  # a template is copied only while nobody is connected to it
+            self._template = url.rsplit("/", 1)[1]
+        return self.create(template=self._template)
+
+    def create(self, template: str | None = None) -> str:
+        """A new PostgreSQL database, empty or a copy of ``template``; its URL."""
         import psycopg
         from sqlalchemy.engine import make_url
 
@@ -81,7 +96,7 @@ class Databases:
         name = f"mighub_test_{uuid.uuid4().hex[:16]}"
         admin = make_url(self.admin_url)
         with psycopg.connect(_libpq(admin), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
         url = admin.set(database=name).render_as_string(hide_password=False)
         self._urls.setdefault(Path(f"/created/{name}"), url)
         return url
@@ -89,14 +104,23 @@ class Databases:
     def close(self) -> None:
         if self.backend != "postgresql":
             return
+        from concurrent.futures import ThreadPoolExecutor
+
         import psycopg
         from sqlalchemy.engine import make_url
 
-        with psycopg.connect(_libpq(make_url(self.admin_url)), autocommit=True) as conn:
-            for url in set(self._urls.values()):
-                name = make_url(url).database
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin = _libpq(make_url(self.admin_url))
+
+        def drop(url: str) -> None:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+        # Each DROP DATABASE waits for a checkpoint, a second or more on a busy
+        # cluster; drops made together share one.
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(drop, set(self._urls.values())))
         self._urls.clear()
+        self._template = None
 
 
 def _libpq(url: Any) -> str:
@@ -384,3 +408,38 @@ def list_all_updates(mgh: Any, stream: str, task: str, page_size: int = 100) -> 
         if not token:
             return rows
         kwargs["NextToken"] = token
+
+
+def run_main(*argv: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """``mighub ARGV`` run in this process (``mighub.cli.main.main``), with ``env`` added
+    to the environment meanwhile: (exit code, stdout, stderr).
+
+    For commands that finish by themselves (a refusal, an export): a second or so of
+    imports cheaper than a subprocess, and the same code from the parsed command line
+    to the exit code. A command that would serve must not be run this way.
+    """
+    import io
+    import logging
+
+    from mighub.cli.main import main
+
+    out, err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8"), io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    saved_env = dict(os.environ)
+    root = logging.getLogger()
+    saved_logging = (list(root.handlers), root.level)  # serve's logging.basicConfig is the process's
+    os.environ.update(env or {})
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(argv))
+            except SystemExit as exc:  # argparse's refusals
+                code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        root.handlers[:], root.level = saved_logging
+    texts = []
+    for stream in (out, err):
+        stream.flush()
+        texts.append(stream.buffer.getvalue().decode("utf-8", "replace"))  # type: ignore[attr-defined]
+    return code, texts[0], texts[1]

@@ -17,6 +17,10 @@ from botocore.exceptions import ClientError
 from e2e_helpers import list_all_streams
 from test_auth_helpers import client, new_key, raw_call, uniq_name, write_auth_file
 
+# Tests that put the hub under load, or time it, do not run beside one another
+# under pytest-xdist (``--dist loadgroup``): each would slow the others down.
+pytestmark = pytest.mark.xdist_group("load")
+
 BURST = 5
 RATE = 5
 KEYS = {name: new_key(name) for name in ("admin", "raw", "boto3", "retrying", "neighbour")}

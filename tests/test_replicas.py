@@ -17,6 +17,10 @@ from botocore.exceptions import ClientError
 
 from e2e_helpers import error_code, list_all_tasks, list_all_updates, poll, uniq
 
+# Tests that put the hub under load, or time it, do not run beside one another
+# under pytest-xdist (``--dist loadgroup``): each would slow the others down.
+pytestmark = pytest.mark.xdist_group("load")
+
 BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 

@@ -6,12 +6,13 @@ import signal
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from e2e_helpers import MighubServer, free_port, http_request
+from e2e_helpers import MighubServer, free_port, http_request, run_main
 
 
 def test_prints_endpoint_and_uses_data_dir(server_factory: Any) -> None:
@@ -22,22 +23,23 @@ def test_prints_endpoint_and_uses_data_dir(server_factory: Any) -> None:
         assert files, "the database must live in the data dir"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_stops_on_signal(server_factory: Any, sig: int) -> None:
+def test_stops_on_signal(server_factory: Any) -> None:
+    """SIGTERM, then SIGINT on the restarted server: each stops it gracefully, losing nothing."""
     srv: MighubServer = server_factory()
     srv.client("mgh").create_progress_update_stream(ProgressUpdateStreamName="kept")
-    assert srv.proc is not None
-    srv.proc.send_signal(sig)
-    try:
-        srv.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"server still running 10 s after {sig!r}")
-    with pytest.raises(OSError):
-        http_request(srv.endpoint, "GET", "/_mighub/health", timeout=2)
-    # a graceful stop loses nothing either
-    srv.start()
-    names = srv.client("mgh").list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
-    assert [n["ProgressUpdateStreamName"] for n in names] == ["kept"]
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        assert srv.proc is not None
+        srv.proc.send_signal(sig)
+        try:
+            srv.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"server still running 10 s after {sig!r}")
+        with pytest.raises(OSError):
+            http_request(srv.endpoint, "GET", "/_mighub/health", timeout=2)
+        # a graceful stop loses nothing either
+        srv.start()
+        names = srv.client("mgh").list_progress_update_streams()["ProgressUpdateStreamSummaryList"]
+        assert [n["ProgressUpdateStreamName"] for n in names] == ["kept"], sig
 
 
 def test_python_dash_m(tmp_path: Path) -> None:
@@ -83,7 +85,11 @@ def test_python_dash_m(tmp_path: Path) -> None:
 
 
 def test_two_servers_are_independent(server_factory: Any) -> None:
-    a, b = server_factory(), server_factory()
+    a, b = server_factory(start=False), server_factory(start=False)
+    a.databases.args_for(a.data_dir), b.databases.args_for(b.data_dir)  # their databases, before they start
+    with ThreadPoolExecutor(2) as starting:
+        for started in [starting.submit(srv.start) for srv in (a, b)]:
+            started.result()
     a.client("mgh").create_progress_update_stream(ProgressUpdateStreamName="only-in-a")
     assert b.client("mgh").list_progress_update_streams()["ProgressUpdateStreamSummaryList"] == []
 
@@ -126,12 +132,7 @@ def test_serve_and_export_choose_the_same_database(tmp_path: Path, monkeypatch: 
     finally:
         srv.stop()
     assert f"data:        {data_dir / 'mighub.sqlite3'} (SQLite)" in srv.log_tail(200)
-    exported = subprocess.run(
-        [sys.executable, "-m", "mighub", "export", "--data-dir", str(data_dir)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert exported.returncode == 0, exported.stderr
-    assert '"where-it-lives"' in exported.stdout
+    code, out, err = run_main("export", "--data-dir", str(data_dir))  # the same environment
+    assert code == 0, err
+    assert '"where-it-lives"' in out
     assert not (tmp_path / "from-url-variable").exists() and not (tmp_path / "from-dir-variable").exists()
