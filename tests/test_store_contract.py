@@ -248,7 +248,7 @@ def test_a_deleting_stream_goes_in_batches_with_everything_its_tasks_hold(store:
     assert store.read(lambda tx: tx.deleting_streams(10)) == []
     doomed_id = stream_id(store, "doomed")
     write(store, lambda tx: tx.mark_stream_deleting(doomed_id))
-    assert list(store.read(lambda tx: tx.deleting_streams(10))) == [doomed_id]
+    assert list(store.read(lambda tx: tx.deleting_streams(10))) == [(doomed_id, ACCOUNT, "doomed")]
 
     assert write(store, lambda tx: tx.delete_stream_batch(doomed_id, 2)) == 2
     assert write(store, lambda tx: tx.delete_stream_batch(doomed_id, 2)) == 2
@@ -282,13 +282,13 @@ def test_a_deleting_stream_another_writer_is_deleting_is_passed_over(store: Stor
     try:
         with other.connect() as conn, ThreadPoolExecutor(1) as pool:
             transaction = conn.begin()
-            assert list(Transaction(conn).deleting_streams(1)) == [x]  # and holds it meanwhile
+            assert [s.id for s in Transaction(conn).deleting_streams(1)] == [x]  # and holds it meanwhile
             taken = pool.submit(store.write, lambda tx: tx.deleting_streams(2))
             try:
-                assert list(taken.result(timeout=10)) == [y], "the other writer's stream was not passed over"
+                assert [s.id for s in taken.result(timeout=10)] == [y], "the other writer's stream was not passed over"
             finally:
                 transaction.rollback()
-        assert list(write(store, lambda tx: tx.deleting_streams(2))) == [x, y]
+        assert [s.id for s in write(store, lambda tx: tx.deleting_streams(2))] == [x, y]
     finally:
         other.dispose()
 
@@ -304,7 +304,7 @@ def test_deleting_streams_can_be_taken_a_few_at_a_time(store: Store) -> None:
         return sorted(stream.id for stream in found if stream is not None)
 
     every = write(store, work)
-    assert list(store.read(lambda tx: tx.deleting_streams(2))) == every[:2]
+    assert [s.id for s in store.read(lambda tx: tx.deleting_streams(2))] == every[:2]
 
 
 # -- tasks and their updates --------------------------------------------------------
