@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..errors import InvalidInputException
+from ..loopback import is_loopback
 
 MAX_URL = 2048
 METADATA = ipaddress.ip_address("fd00:ec2::254")
@@ -74,7 +75,7 @@ def _refusal(address: ipaddress.IPv4Address | ipaddress.IPv6Address, policy: Out
         address = address.ipv4_mapped
     if (address.is_link_local or address == METADATA) and not policy.allow_link_local:
         return "a link-local or metadata address (allow with --webhook-allow-link-local)"
-    if policy.refuse_private and (address.is_loopback or address.is_private):
+    if policy.refuse_private and (is_loopback(str(address)) or address.is_private):
         return "a loopback or private address (refused by --webhook-refuse-private)"
     if address.is_multicast or address.is_unspecified:
         return "not a unicast address"
