@@ -31,7 +31,7 @@ class EventReader:
 
     def __init__(self, endpoint: str, path: str = "/_mighub/events", headers: dict[str, str] | None = None) -> None:
         url = urlparse(endpoint)
-        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=15)
+        self.conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
         self.conn.request("GET", path, headers=headers or {})
         self.response = self.conn.getresponse()
         self.comments: list[str] = []

@@ -40,8 +40,10 @@ HEADERS = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def frame(event: Event) -> bytes:
-    """One event in the text/event-stream format (the JSON is one line)."""
+    """One event in the text/event-stream format (the JSON is one line); made
+    once for every stream it is sent on."""
     data = orjson.dumps(to_json(event))
     return b"id: %d\nevent: %s\ndata: %s\n\n" % (event.cursor, event.type.encode(), data)
 

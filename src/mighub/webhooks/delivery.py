@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import orjson
@@ -48,6 +50,10 @@ ANSWER_KEPT = 1000  # characters of an answer kept in the attempt log
 READ_BATCH = 100
 FLUSH_EVERY = 50  # delivered events between two writes of an endpoint's position
 FLUSH_SECONDS = 0.2
+# How long a replica keeps an endpoint with nothing to send before letting it go.
+HOLD_IDLE_SECONDS = 5.0
+# How long a host's addresses, once checked, are taken as they were.
+RESOLVED_SECONDS = 10.0
 MAX_RETRY_AFTER = 24 * 3600.0
 
 
@@ -97,16 +103,30 @@ class Sender:
             follow_redirects=False,
             headers={"user-agent": f"mighub/{__version__} (webhooks)"},
         )
+        self._checked: dict[str, float] = {}  # URL -> until when its check stands
 
     async def close(self) -> None:
         await self.client.aclose()
 
+    async def _check(self, url: str) -> None:
+        """``check_destination``, its answer kept RESOLVED_SECONDS per URL (a name is
+        resolved off the event loop; an address literal needs no lookup)."""
+        now = time.monotonic()
+        if self._checked.get(url, 0.0) > now:
+            return
+        host = urlsplit(url).hostname or ""
+        if _is_address(host):
+            check_destination(url, self.settings.outbound)
+        else:
+            await asyncio.get_running_loop().run_in_executor(None, check_destination, url, self.settings.outbound)
+        if len(self._checked) > 1000:
+            self._checked.clear()
+        self._checked[url] = now + RESOLVED_SECONDS
+
     async def send(self, endpoint: WebhookEndpoint, message_id: str, body: bytes) -> Answer:
         started = time.monotonic()
         try:
-            await asyncio.get_running_loop().run_in_executor(
-                None, check_destination, endpoint.url, self.settings.outbound
-            )
+            await self._check(endpoint.url)
         except Refused as refused:
             return Answer("refused", None, 0, str(refused))
         timestamp = int(time.time())
@@ -139,6 +159,14 @@ async def _start_of(response: httpx.Response) -> str:
     return kept.decode("utf-8", "replace")[:ANSWER_KEPT]
 
 
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after", "")
     if value.isascii() and value.isdigit():
@@ -156,18 +184,26 @@ class Dispatcher:
         self.settings = settings or WebhookSettings()
         self._wakeup: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._busy: set[str] = set()
+        self._arrivals = asyncio.Event()
         store.on_events(self._committed)
 
     def _committed(self) -> None:
-        loop, wakeup = self._loop, self._wakeup
-        if loop is not None and wakeup is not None:
+        loop = self._loop
+        if loop is not None:
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(wakeup.set)
+                loop.call_soon_threadsafe(self.wake)
 
     def wake(self) -> None:
+        """Something may be due: claim endpoints, and tell those held that events arrived."""
         if self._wakeup is not None:
             self._wakeup.set()
+        arrived, self._arrivals = self._arrivals, asyncio.Event()
+        arrived.set()
+
+    async def arrival(self, timeout: float) -> None:
+        """Until this process next commits events (or is asked to look), or ``timeout``."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._arrivals.wait(), timeout)
 
     async def run(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -219,6 +255,7 @@ class _Delivery:
     """One turn of delivering to one endpoint, under its lease."""
 
     def __init__(self, dispatcher: Dispatcher, sender: Sender, endpoint: WebhookEndpoint) -> None:
+        self.dispatcher = dispatcher
         self.store = dispatcher.store
         self.settings = dispatcher.settings
         self.sender = sender
@@ -237,12 +274,28 @@ class _Delivery:
             await self._replay(cursor)
         last_flush = time.monotonic()
         delivered = 0
+        idle_since: float | None = None
         while True:
-            events, caught_up_to = await self.store.aread(self._next_events)
-            if not events:
-                self.position = max(self.position, caught_up_to)
-                await self._finish(self._healthy())
+            endpoint, events, caught_up_to = await self.store.aread(self._next_events)
+            if endpoint is None or not endpoint.enabled:  # deleted or disabled meanwhile
                 return
+            self.endpoint = endpoint  # a rotated secret signs from the next event on
+            if not events:
+                moved = caught_up_to > self.position
+                self.position = max(self.position, caught_up_to)
+                idle_since = idle_since or time.monotonic()
+                if time.monotonic() - idle_since >= HOLD_IDLE_SECONDS:
+                    await self._finish(self._healthy())
+                    return
+                if moved or self.attempts:
+                    await self._flush(self._healthy())
+                    last_flush = time.monotonic()
+                await self._renew_lease()
+                # Held while events keep coming: no claim per burst. Other
+                # replicas' events are looked for every poll.
+                await self.dispatcher.arrival(self.settings.poll_seconds)
+                continue
+            idle_since = None
             for event in events:
                 await self._renew_lease()
                 answer = await self._attempt(event)
@@ -257,7 +310,8 @@ class _Delivery:
                 await self._failed(event, answer)
                 return
 
-    def _next_events(self, tx: Transaction) -> tuple[list[Event], int]:
+    def _next_events(self, tx: Transaction) -> tuple[WebhookEndpoint | None, list[Event], int]:
+        endpoint = tx.webhook(self.endpoint.account_id, self.endpoint.id)
         bounds = tx.event_log_bounds()
         prefixes = tuple(t[:-1] for t in self.types if t.endswith(".*"))
         exact = tuple(t for t in self.types if not t.endswith(".*"))
@@ -270,7 +324,7 @@ class _Delivery:
             stream_names=self.streams,
         )
         # With fewer than asked for, nothing up to the log's last cursor is left.
-        return events, bounds.last_cursor if len(events) < READ_BATCH else self.position
+        return endpoint, events, bounds.last_cursor if len(events) < READ_BATCH else self.position
 
     async def _attempt(self, event: Event, attempt: int | None = None) -> Answer:
         body = orjson.dumps(to_json(event))
