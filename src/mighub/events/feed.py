@@ -91,6 +91,9 @@ class Feed:
         if self._ready is None:
             raise RuntimeError("the event feed is not running")
         await self._ready.wait()
+        if not self._subscribers:
+            # The tail is not read while nobody follows it: start from the log's end.
+            self.position = (await self.store.aread(lambda tx: tx.event_log_bounds())).last_cursor
         assert self.position is not None
         subscription = Subscription(self.position, accepts)
         self._subscribers.add(subscription)
@@ -128,7 +131,7 @@ class Feed:
             self._wakeup.clear()
 
     async def _read_new(self) -> None:
-        while True:
+        while self._subscribers:  # nobody follows: nothing to read for
             after = self.position
             assert after is not None
             events = await self.store.aread(functools.partial(_new_events, after=after))

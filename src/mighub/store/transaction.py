@@ -649,6 +649,13 @@ class Transaction:
             self.conn.execute(delete(table).where(table.c.endpoint_id == endpoint_id))
         self.conn.execute(delete(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id))
 
+    def webhooks_due(self, now_us: int) -> bool:
+        """Whether any endpoint has something due that no replica holds (a read: the
+        claim, a write, is made only then)."""
+        c = webhook_endpoints.c
+        query = select(c.id).where(c.enabled.is_(True), c.next_attempt_us <= now_us, c.lease_until_us < now_us)
+        return self.conn.execute(query.limit(1)).first() is not None
+
     def claim_webhooks(self, now_us: int, lease_until_us: int, limit: int) -> list[WebhookEndpoint]:
         """Enabled endpoints with something due that no replica holds, held now
         until ``lease_until_us`` (other replicas skip them meanwhile)."""

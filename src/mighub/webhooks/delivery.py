@@ -50,6 +50,8 @@ ANSWER_KEPT = 1000  # characters of an answer kept in the attempt log
 READ_BATCH = 100
 FLUSH_EVERY = 50  # delivered events between two writes of an endpoint's position
 FLUSH_SECONDS = 0.2
+# The least time between two looks for endpoints to claim.
+CLAIM_GAP = 0.05
 # How long a replica keeps an endpoint with nothing to send before letting it go.
 HOLD_IDLE_SECONDS = 5.0
 # How long a host's addresses, once checked, are taken as they were.
@@ -214,7 +216,7 @@ class Dispatcher:
             while True:
                 try:
                     free = self.settings.concurrency - len(running)
-                    if free > 0:
+                    if free > 0 and await self.store.aread(lambda tx: tx.webhooks_due(now_us())):
                         for endpoint in await self._claim(free):
                             task = asyncio.create_task(self._serve(sender, endpoint))
                             running.add(task)
@@ -225,6 +227,8 @@ class Dispatcher:
                     log.warning("webhook delivery paused: %s", exc)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wakeup.wait(), self.settings.poll_seconds)
+                # Wake-ups come with every commit: look at most every CLAIM_GAP.
+                await asyncio.sleep(CLAIM_GAP)
                 self._wakeup.clear()
         finally:
             for task in running:
