@@ -31,6 +31,7 @@ class Server:
     log: Path | None = None
     proc: subprocess.Popen[bytes] | None = None
     start_seconds: float = 0.0
+    env: dict[str, str] | None = None  # None: this process's environment
 
     @property
     def url(self) -> str:
@@ -39,7 +40,7 @@ class Server:
     def start(self, timeout: float = 60.0) -> None:
         out = open(self.log, "wb") if self.log else subprocess.DEVNULL  # noqa: SIM115 -- outlives this block; closed by its owner
         began = time.perf_counter()
-        self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(self.argv, stdout=out, stderr=subprocess.STDOUT, env=self.env)
         while time.perf_counter() - began < timeout:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log}")
