@@ -77,12 +77,14 @@ def signed(endpoint: str, path: str, key: Key) -> dict[str, str]:
 
 
 def notify(mgh: Any, stream: str, task: str, percent: int) -> None:
+    """A notification dated in the past that promises nothing more (``NextUpdateSeconds``
+    0): the task never goes stale, so no stale or recovered event comes in between."""
     mgh.notify_migration_task_state(
         ProgressUpdateStream=stream,
         MigrationTaskName=task,
         Task={"Status": "IN_PROGRESS", "ProgressPercent": percent},
         UpdateDateTime=utc(2026, 12, 1, 0, percent),
-        NextUpdateSeconds=3600,
+        NextUpdateSeconds=0,
     )
 
 
