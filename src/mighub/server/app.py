@@ -88,26 +88,41 @@ class App:
         answer) → the error answer in that API's format → the audit line."""
         started = time.perf_counter()
         call = _Call(request_id=str(uuid4()))
+        answering = False  # once an answer has begun (a stream), an error can only end it
+
+        async def tracked(message: dict[str, Any]) -> None:
+            nonlocal answering
+            answering = answering or message["type"] == "http.response.start"
+            await send(message)
+
         try:
             refusal = self.hosts.check(scope["headers"]) if self.hosts is not None else None
             if refusal is not None:
                 raise refusal
-            await api.run(call, scope, receive, send)
+            await api.run(call, scope, receive, tracked)
         except ServiceError as error:
             call.error_code = error.code
-            await api.respond_error(send, error, call.request_id)
+            await self._answer_error(send, api, error, call.request_id, answering)
         except ClientDisconnected:
             call.error_code = ClientDisconnected.code  # nobody is left to answer
         except Exception:
             log.exception("request %s failed", call.request_id)
             internal = InternalServerError("The hub failed to process the request")
             call.error_code = internal.code
-            await api.respond_error(send, internal, call.request_id)
+            await self._answer_error(send, api, internal, call.request_id, answering)
         self.metrics.request(
             call.event[0] if call.event is not None else None, call.error_code, time.perf_counter() - started
         )
         if self.audit is not None:
             self._record(scope, call, api.event_source)
+
+    @staticmethod
+    async def _answer_error(send: Send, api: _Api, error: ServiceError, request_id: str, answering: bool) -> None:
+        if not answering:
+            await api.respond_error(send, error, request_id)
+            return
+        with contextlib.suppress(Exception):  # the client may be gone too
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
 
     def _authenticate(
         self, ctx: RequestContext, scope: dict[str, Any], raw_headers: list[tuple[str, str]], body: bytes
