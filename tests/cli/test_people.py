@@ -3,6 +3,9 @@ but for `watch`, which is interrupted as a process, and the exit code of a missi
 
 from __future__ import annotations
 
+import os
+import pty
+import select
 import signal
 import subprocess
 import time
@@ -87,17 +90,29 @@ def test_streams_counts_tasks_by_status(cli_hub: Hub, uniq: str) -> None:
 
 def test_watch_refreshes_until_interrupted(cli_hub: Hub, uniq: str) -> None:
     _populate(cli_hub, uniq)
+    # On a terminal (a pseudo-terminal here) watch draws each refresh as it comes:
+    # interrupt it once it has drawn, however long starting took.
+    leader, follower = pty.openpty()
     proc = subprocess.Popen(
         [tool("mighub"), "watch", "--stream", uniq, "--interval", "0.2"],
-        env=cli_hub.env,
-        stdout=subprocess.PIPE,
+        env={**cli_hub.env, "COLUMNS": "160", "LINES": "50"},
+        stdout=follower,
         stderr=subprocess.PIPE,
     )
-    time.sleep(2.0)
+    os.close(follower)
+    drawn = b""
+    deadline = time.monotonic() + 30
+    while b"1 stale" not in drawn and time.monotonic() < deadline:
+        if select.select([leader], [], [], 0.5)[0]:
+            try:
+                drawn += os.read(leader, 65536)
+            except OSError:  # the process has gone
+                break
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=10)
+    _, err = proc.communicate(timeout=10)
+    os.close(leader)
     assert proc.returncode == 0, err
-    assert b"4 tasks" in out and b"1 stale" in out
+    assert b"4 tasks" in drawn and b"1 stale" in drawn, drawn[-2000:]
 
 
 def test_people_commands_say_when_no_hub_answers(cli_hub: Hub) -> None:
