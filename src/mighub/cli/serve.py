@@ -366,7 +366,8 @@ def _banner(
         f"  mighub tasks\n"
         f"  python -c \"import boto3; print(boto3.client('mgh').list_progress_update_streams())\"\n"
         f"Health: {endpoint}/_mighub/health    Tasks and stale flags: {endpoint}/_mighub/api/tasks\n"
-        f"Live events: curl -N {endpoint}/_mighub/events\n"
+        f"Live events: curl -N {endpoint}/_mighub/events    Metrics: {endpoint}/_mighub/metrics\n"
+        f"Webhooks: mighub webhooks create --url URL   (see mighub webhooks --help)\n"
         f"Press Ctrl-C to stop."
     )
 
