@@ -199,6 +199,13 @@ def test_a_failing_receiver_gets_the_event_after_retries_with_the_same_id(
     ]
     time.sleep(0.5)
     assert len(receiver.received) == 3  # delivered once it succeeded, not again
+    # The metrics count each attempt by its outcome.
+    from prometheus_client.parser import text_string_to_metric_families
+
+    scraped = http_request(srv.endpoint, "GET", "/_mighub/metrics")[2].decode()
+    (family,) = [f for f in text_string_to_metric_families(scraped) if f.name == "mighub_webhook_deliveries"]
+    counts = {s.labels["outcome"]: s.value for s in family.samples if s.name.endswith("_total")}
+    assert counts == {"delivered": 1.0, "failed": 2.0, "gone": 0.0, "refused": 0.0}
 
 
 def test_410_disables_the_endpoint_with_an_event(server_factory: Any, receiver: Receiver) -> None:

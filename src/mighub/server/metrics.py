@@ -9,6 +9,7 @@ happen:
 - the store's writers, once per committed batch (``Store.on_commit``): its
   duration, its size, and the events it appended, by type;
 - the live feed, at scrape time: its subscribers (connected SSE clients);
+- the webhook dispatcher, once per delivery attempt: its outcome;
 - the database, at scrape time: tasks by status and the stale ones, one grouped
   query over an index, its answer kept ``TASK_COUNTS_TTL`` seconds so that many
   scrapes (or many replicas scraped at once) cost one query.
@@ -54,6 +55,7 @@ UNKNOWN = "unknown"
 REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 COMMIT_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
+WEBHOOK_OUTCOMES = ("delivered", "failed", "gone", "refused")
 
 
 class Metrics:
@@ -103,6 +105,14 @@ class Metrics:
         self._counting = asyncio.Lock()
         registry.register(_TaskGauges(self))
         hub.store.on_commit(self._committed)
+        deliveries = Counter(
+            "mighub_webhook_deliveries",
+            "Webhook delivery attempts by this replica, by outcome (delivered, failed, gone, refused)",
+            ("outcome",),
+            registry=registry,
+        )
+        self._per_outcome = {outcome: deliveries.labels(outcome) for outcome in WEBHOOK_OUTCOMES}
+        hub.webhooks.on_attempt(self._attempted)
 
     def request(self, operation: str | None, error_code: str | None, seconds: float) -> None:
         """One request answered (on the event loop)."""
@@ -112,6 +122,12 @@ class Metrics:
             found = self._per_request[key] = (self._requests.labels(*key), self._durations.labels(key[0]))
         found[0].inc()
         found[1].observe(seconds)
+
+    def _attempted(self, outcome: str) -> None:
+        """One webhook delivery attempt made (on the event loop)."""
+        counter = self._per_outcome.get(outcome)
+        if counter is not None:
+            counter.inc()
 
     def _committed(self, commit: Commit) -> None:
         """One batch committed (on a writer thread)."""

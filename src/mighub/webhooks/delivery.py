@@ -21,6 +21,7 @@ import ipaddress
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -187,7 +188,16 @@ class Dispatcher:
         self._wakeup: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._arrivals = asyncio.Event()
+        self._attempt_listeners: list[Callable[[str], None]] = []
         store.on_events(self._committed)
+
+    def on_attempt(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener`` with the outcome of each delivery attempt (on the event loop)."""
+        self._attempt_listeners.append(listener)
+
+    def attempted(self, outcome: str) -> None:
+        for listener in self._attempt_listeners:
+            listener(outcome)
 
     def _committed(self) -> None:
         loop = self._loop
@@ -333,6 +343,7 @@ class _Delivery:
     async def _attempt(self, event: Event, attempt: int | None = None) -> Answer:
         body = orjson.dumps(to_json(event))
         answer = await self.sender.send(self.endpoint, event_id(event.cursor), body)
+        self.dispatcher.attempted(answer.outcome)
         self.attempts.append(
             {
                 "endpoint_id": self.endpoint.id,
