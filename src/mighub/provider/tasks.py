@@ -122,7 +122,18 @@ class TaskOperations(MigrationHubBase):
         update_date_time: datetime,
         next_update_seconds: int,
     ) -> dict[str, Any]:
-        task_id = self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
+        # The task and its state in one locked lookup; only when it finds none is it
+        # asked which of stream and task is missing (the error says which).
+        previous = tx.live_task_for_update(ctx.account_id, progress_update_stream, migration_task_name)
+        if previous is None:
+            self.live_task_id(tx, ctx, progress_update_stream, migration_task_name)
+            # Not missing after all: another replica imported it a moment ago.
+            previous = tx.live_task_for_update(ctx.account_id, progress_update_stream, migration_task_name)
+            if previous is None:
+                raise ResourceNotFoundException(
+                    f"Migration task {migration_task_name} does not exist in progress update stream {progress_update_stream}"
+                )
+        task_id = previous.id
         update_us = to_us(update_date_time)
         state = {
             "status": task["Status"],
@@ -132,7 +143,6 @@ class TaskOperations(MigrationHubBase):
             "next_update_seconds": next_update_seconds,
             "stale_at_us": stale_at_us(task["Status"], update_us, next_update_seconds),
         }
-        previous = tx.task_state(task_id)
         now = now_us()
         data = kinds.task_key(progress_update_stream, migration_task_name)
         data["Task"] = kinds.notified_state(state)

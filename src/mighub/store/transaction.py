@@ -142,7 +142,18 @@ _APPLY_STATE = Prepared(
 )
 # The task as it stands, locked to the end of the transaction (PostgreSQL; SQLite's
 # writer holds the whole database): what a notification's event calls "previous".
-_TASK_STATE = Prepared(select(*columns(tasks, Task)).where(tasks.c.id == bindparam("task_id")).with_for_update())
+# One lookup: the task, if its stream is live, locked for the notification.
+_LIVE_TASK_FOR_UPDATE = Prepared(
+    select(*columns(tasks, Task))
+    .join(streams, streams.c.id == tasks.c.stream_id)
+    .where(
+        tasks.c.account_id == bindparam("account_id"),
+        tasks.c.stream_name == bindparam("stream_name"),
+        tasks.c.name == bindparam("task_name"),
+        streams.c.deleting.is_(False),
+    )
+    .with_for_update(of=tasks)
+)
 # The event log's numbering (see Transaction.append_events).
 _TAKE_CURSORS = Prepared(
     update(event_log)
@@ -347,10 +358,13 @@ class Transaction:
         )
         return self.conn.execute(query).first() is not None
 
-    def task_state(self, task_id: int) -> Task:
-        """The task, locked until the transaction ends (on PostgreSQL; SQLite's
-        writer holds the whole database), so what it says stays true until then."""
-        return Task._make(_TASK_STATE.execute(self.conn, self.cursor, {"task_id": task_id}).fetchone())
+    def live_task_for_update(self, account_id: str, stream_name: str, task_name: str) -> Task | None:
+        """The task, if it exists in a stream not being deleted, locked until the
+        transaction ends (on PostgreSQL; SQLite's writer holds the whole database),
+        so what it says stays true until then. None says neither which is missing."""
+        params = {"account_id": account_id, "stream_name": stream_name, "task_name": task_name}
+        row = _LIVE_TASK_FOR_UPDATE.execute(self.conn, self.cursor, params).fetchone()
+        return Task._make(row) if row else None
 
     def record_update(self, task_id: int, state: dict[str, Any], received_us: int) -> bool:
         """Append a notification to the task's history, and make it the task's
